@@ -1,0 +1,71 @@
+// The narrow interface through which a card driver talks to a card: transmit
+// APDUs, hold a transaction, reconnect. Implemented over PC/SC by the PKCS#11
+// layer and by replay/scripted channels in tests. Drivers see nothing else.
+#pragma once
+
+#include "apdu/apdu.hpp"
+#include "common/bytes.hpp"
+
+namespace tessera::apdu {
+
+// Raw exchange of one encoded C-APDU for one raw R-APDU (data || SW).
+class Transport {
+public:
+    virtual ~Transport() = default;
+    virtual Bytes transmitRaw(ByteView command) = 0;
+};
+
+struct TransmitOptions {
+    bool extendedLength = false;  // card accepts extended-length APDUs
+    std::size_t maxGetResponse = 64; // bound on 61xx rounds (64 * 256 bytes = 16 KiB...)
+    std::size_t maxResponseBytes = 1 << 20; // bound on the assembled response
+};
+
+// ISO 7816-4 transmission rules on top of a Transport:
+//  - data > 255 bytes without extended length: command chaining (CLA | 0x10)
+//  - 61xx: GET RESPONSE (00 C0 00 00 xx) until 9000, bounded by maxGetResponse
+//  - 6Cxx: re-send once with Le = xx
+// Logs each exchange at Level::apdu (sensitive data redacted) and counts APDUs.
+Response transmit(Transport& transport, const Command& command, const TransmitOptions& options);
+
+// What drivers hold: a card connection with transactions.
+class Channel {
+public:
+    virtual ~Channel() = default;
+    // Full transmission with chaining/61xx/6Cxx handled (see transmit()).
+    virtual Response transmit(const Command& command) = 0;
+    virtual void beginTransaction() = 0;
+    // reset=true ends with SCARD_RESET_CARD (drops all card security state).
+    virtual void endTransaction(bool reset) = 0;
+    virtual Bytes atr() const = 0;
+    virtual void setExtendedLength(bool on) = 0;
+};
+
+// RAII transaction on a Channel. end(reset) ends early; otherwise the
+// destructor ends with SCARD_LEAVE_CARD (never throws).
+class Transaction {
+public:
+    explicit Transaction(Channel& ch) : ch_(ch) { ch_.beginTransaction(); }
+    ~Transaction()
+    {
+        if (!ended_) {
+            try {
+                ch_.endTransaction(false);
+            } catch (...) {
+            }
+        }
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void end(bool reset)
+    {
+        ended_ = true;
+        ch_.endTransaction(reset);
+    }
+
+private:
+    Channel& ch_;
+    bool ended_ = false;
+};
+
+} // namespace tessera::apdu

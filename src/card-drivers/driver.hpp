@@ -1,0 +1,117 @@
+// The card-level model every driver produces, and the driver interface.
+// Nothing here knows PKCS#11: the PKCS#11 layer maps this model to objects
+// (src/pkcs11/token_objects.cpp). A driver speaks APDUs only through
+// apdu::Channel, and returns card-level results or throws tessera::Error.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apdu/channel.hpp"
+#include "common/bytes.hpp"
+#include "common/secure_bytes.hpp"
+
+namespace tessera::drivers {
+
+enum class KeyAlgorithm { rsa, ecP256, ecP384, ecP521, ed25519, x25519 };
+
+// When the card wants the PIN for a key (PIV key policy, OpenPGP PW1 mode).
+enum class PinPolicy { never, once, always };
+
+// What the card takes as input for an RSA signature.
+enum class RsaSignInput {
+    paddedBlock,  // a full modulus-size block, padded by the host (PIV)
+    digestInfo,   // a DigestInfo; the card applies PKCS#1 v1.5 (OpenPGP)
+};
+
+struct CardKey {
+    std::uint8_t reference = 0;  // the card's key reference (PIV 9A, OpenPGP 1..3)
+    Bytes id;                    // stable identifier, numbered as OpenSC does (PIV 01-04, 05-18)
+    std::string label;           // e.g. "PIV AUTH key"
+    KeyAlgorithm algorithm = KeyAlgorithm::rsa;
+    unsigned bits = 0;           // modulus or field size
+    Bytes publicKeySpki;         // DER SubjectPublicKeyInfo; empty when unknown
+    std::optional<Bytes> certificate; // DER X.509 (decompressed)
+    std::string certificateLabel;     // e.g. "Certificate for PIV Authentication"
+    bool canSign = false;
+    bool canDecrypt = false;
+    bool canDerive = false;
+    PinPolicy pinPolicy = PinPolicy::once;
+    std::uint8_t pinReference = 0x80; // which PIN the operation needs (PIV 80; OpenPGP 81/82)
+    RsaSignInput rsaSignInput = RsaSignInput::paddedBlock;
+    bool rsaDecryptReturnsPaddedBlock = true; // PIV: raw block; OpenPGP: card strips PKCS#1
+};
+
+struct PinInfo {
+    int triesLeft = -1;  // -1 unknown
+    int maxTries = 3;
+    std::size_t minLength = 6;
+    std::size_t maxLength = 8;
+    bool pinPad = false;
+};
+
+struct TokenModel {
+    std::string label;
+    std::string manufacturer;
+    std::string model;
+    std::string serial;
+    Bytes identity;  // bytes that identify this card instance (serial, CHUID GUID...)
+    std::uint8_t hardwareMajor = 0, hardwareMinor = 0;
+    std::uint8_t firmwareMajor = 0, firmwareMinor = 0;
+    PinInfo userPin;
+    std::vector<CardKey> keys;
+};
+
+// One recognised card. Methods that touch the card expect the caller to hold a
+// transaction (see pin_rule.hpp); they do not begin one themselves.
+class Card {
+public:
+    virtual ~Card() = default;
+    virtual std::string driverName() const = 0;
+    // SELECT the application again (after a reset, or when another
+    // application may have been selected meanwhile).
+    virtual void select() = 0;
+    // Reads all public data: identity, PIN state, keys, certificates.
+    virtual TokenModel readToken() = 0;
+    // Re-reads only the user PIN's retry counter (empty VERIFY or status DO).
+    virtual PinInfo readPinInfo(std::uint8_t pinReference) = 0;
+
+    // VERIFY; throws Error(pinIncorrect, tries) / Error(pinLocked).
+    virtual void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) = 0;
+    // Drops the verified state of the PIN (VERIFY P1=FF). Returns false when
+    // the card cannot do that, so the caller must end the transaction with a
+    // card reset instead.
+    virtual bool resetPinState(std::uint8_t pinReference) = 0;
+    virtual void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) = 0;
+    // Unblock the user PIN with the PUK / resetting code and set a new one.
+    virtual void unblockPin(const SecureBytes& puk, const SecureBytes& newPin) = 0;
+
+    // Private-key operations; the PIN, when needed, is already verified.
+    // sign(): RSA input per key.rsaSignInput; EC input is the hash; returns
+    // RSA signature or raw r||s (each half field-size, leading zeros kept).
+    virtual Bytes sign(const CardKey& key, ByteView input) = 0;
+    // RSA: the ciphertext block; returns the padded block or the plaintext
+    // per key.rsaDecryptReturnsPaddedBlock.
+    virtual Bytes decrypt(const CardKey& key, ByteView input) = 0;
+    // ECDH: peer public point (uncompressed 04||X||Y, or 32 bytes for X25519);
+    // returns the shared secret (x coordinate).
+    virtual Bytes deriveEcdh(const CardKey& key, ByteView peerPoint) = 0;
+
+    virtual Bytes random(std::size_t length) = 0;
+};
+
+class Driver {
+public:
+    virtual ~Driver() = default;
+    virtual std::string name() const = 0;
+    // Cheap check on the ATR alone; true = worth trying SELECT.
+    virtual bool atrHint(ByteView atr) const = 0;
+    // SELECT the application; a Card when it answers as expected, nullptr otherwise.
+    // Called inside a transaction.
+    virtual std::unique_ptr<Card> probe(apdu::Channel& channel) const = 0;
+};
+
+} // namespace tessera::drivers

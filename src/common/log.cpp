@@ -1,0 +1,62 @@
+// Debug log sink; see log.hpp.
+#include "common/log.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+namespace tessera::log {
+
+namespace {
+std::atomic<int> gLevel{0};
+std::mutex gMutex;
+FILE* gFile = nullptr;  // guarded by gMutex; nullptr = stderr
+thread_local std::size_t tApdus = 0;
+} // namespace
+
+void configure(int level, std::string_view file)
+{
+    std::scoped_lock lock(gMutex);
+    gLevel = level;
+    if (gFile != nullptr) {
+        std::fclose(gFile);
+        gFile = nullptr;
+    }
+    if (!file.empty()) gFile = std::fopen(std::string(file).c_str(), "a");
+}
+
+void configureFromEnvironment()
+{
+    const char* lvl = std::getenv("TESSERA_DEBUG");
+    const char* file = std::getenv("TESSERA_LOG_FILE");
+    int level = (lvl != nullptr) ? std::atoi(lvl) : 0;
+    if (level < 0) level = 0;
+    configure(level, file != nullptr ? file : "");
+}
+
+bool enabled(Level l) noexcept { return gLevel.load(std::memory_order_relaxed) >= static_cast<int>(l); }
+
+void write(Level l, std::string_view message) noexcept
+{
+    if (!enabled(l)) return;
+    try {
+        std::scoped_lock lock(gMutex);
+        FILE* out = gFile != nullptr ? gFile : stderr;
+        std::fprintf(out, "tessera[%d]: %.*s\n", static_cast<int>(getpid()), static_cast<int>(message.size()),
+                     message.data());
+        std::fflush(out);
+    } catch (...) {
+        // logging never throws into the caller
+    }
+}
+
+void countApdu() noexcept { ++tApdus; }
+std::size_t apduCount() noexcept { return tApdus; }
+void resetApduCount() noexcept { tApdus = 0; }
+
+} // namespace tessera::log
