@@ -46,6 +46,7 @@ struct CardKey {
 };
 
 struct PinInfo {
+    std::uint8_t reference = 0x80;  // the PIN C_Login(CKU_USER) verifies (PIV 80, OpenPGP 82)
     int triesLeft = -1;  // -1 unknown
     int maxTries = 3;
     std::size_t minLength = 6;

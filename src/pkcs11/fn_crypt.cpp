@@ -1,0 +1,184 @@
+// Encryption and decryption (PKCS#11 3.0 sections 5.8, 5.9). RSA decryption
+// runs on the card under the PIN rule and the padding is removed here;
+// encryption is done in software with the public key.
+#include "pkcs11/entry.hpp"
+#include "pkcs11/operations.hpp"
+#include "pkcs11/private_ops.hpp"
+
+using namespace tessera;
+using namespace tessera::pkcs11;
+
+namespace {
+
+Bytes leftPad(ByteView in, std::size_t k)
+{
+    if (in.size() > k) failRv(CKR_ENCRYPTED_DATA_INVALID, "card result longer than the modulus");
+    Bytes out(k - in.size(), 0);
+    out.insert(out.end(), in.begin(), in.end());
+    return out;
+}
+
+Bytes unpad(const Operation& op, const drivers::CardKey& key, const Bytes& fromCard)
+{
+    const std::size_t k = modulusBytes(key);
+    const MechanismSpec* spec = findMechanism(op.mechanism);
+    try {
+        switch (spec->family) {
+        case MechFamily::rsaPkcs:
+            if (!key.rsaDecryptReturnsPaddedBlock) return fromCard;
+            return crypto::pkcs1v15DecryptUnpad(fromCard, k);
+        case MechFamily::rsaOaep: return crypto::oaepUnpad(fromCard, k, op.oaep);
+        default: return leftPad(fromCard, k);
+        }
+    } catch (const Error& e) {
+        if (e.code() == Errc::dataInvalid) failRv(CKR_ENCRYPTED_DATA_INVALID, "padding check failed");
+        throw;
+    }
+}
+
+CK_RV decryptOnce(Session& s, ByteView cipher, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
+{
+    auto& slot = s.decrypt;
+    return endOnError(slot, [&] {
+        requireNonNull(outLen);
+        Operation& op = *slot;
+        const drivers::CardKey& key = cardKeyOf(s, *op.key);
+        if (out == nullptr && !op.result) {
+            *outLen = modulusBytes(key);  // an upper bound; the operation stays active
+            return CKR_OK;
+        }
+        if (!op.result) {
+            if (cipher.size() != modulusBytes(key)) failRv(CKR_ENCRYPTED_DATA_LEN_RANGE);
+            auto m = Module::get();
+            Bytes input(cipher.begin(), cipher.end());
+            Bytes raw = runKeyOperation(*m, s, op, key, [&](drivers::Card& card) { return card.decrypt(key, input); });
+            op.result = unpad(op, key, raw);
+            secureWipe(raw.data(), raw.size());
+        }
+        CK_RV rv = writeOutput(*op.result, out, outLen);
+        if (rv == CKR_OK && out != nullptr) {
+            secureWipe(op.result->data(), op.result->size());
+            slot.reset();
+        }
+        return rv;
+    });
+}
+
+crypto::EncryptScheme encryptScheme(const Operation& op)
+{
+    crypto::EncryptScheme scheme;
+    switch (findMechanism(op.mechanism)->family) {
+    case MechFamily::rsaOaep: scheme.kind = crypto::EncryptKind::rsaOaep; break;
+    case MechFamily::rsaX509: scheme.kind = crypto::EncryptKind::rsaX509; break;
+    default: scheme.kind = crypto::EncryptKind::rsaPkcs1v15; break;
+    }
+    scheme.oaep = op.oaep;
+    return scheme;
+}
+
+} // namespace
+
+extern "C" {
+
+CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
+{
+    return guarded("C_EncryptInit", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (s->encrypt) return CKR_OPERATION_ACTIVE;
+        s->encrypt = startOperation(*s, OpKind::encrypt, pMechanism, hKey);
+        return CKR_OK;
+    });
+}
+
+CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pEncryptedData,
+                CK_ULONG_PTR pulEncryptedDataLen)
+{
+    return guarded("C_Encrypt", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->encrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        return endOnError(s->encrypt, [&] {
+            requireNonNull(pulEncryptedDataLen);
+            Operation& op = *s->encrypt;
+            auto pub = publicKeyOf(*op.key);
+            if (pEncryptedData == nullptr) {
+                *pulEncryptedDataLen = pub.signatureLength();
+                return CKR_OK;
+            }
+            if (!op.result) op.result = pub.encrypt(encryptScheme(op), inputView(pData, ulDataLen));
+            CK_RV rv = writeOutput(*op.result, pEncryptedData, pulEncryptedDataLen);
+            if (rv == CKR_OK) s->encrypt.reset();
+            return rv;
+        });
+    });
+}
+
+CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+{
+    return guarded("C_EncryptUpdate", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->encrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        s->encrypt.reset();  // RSA mechanisms are single-part only
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
+{
+    return guarded("C_EncryptFinal", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->encrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        s->encrypt.reset();
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
+{
+    return guarded("C_DecryptInit", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (s->decrypt) return CKR_OPERATION_ACTIVE;
+        s->decrypt = startOperation(*s, OpKind::decrypt, pMechanism, hKey);
+        return CKR_OK;
+    });
+}
+
+CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData, CK_ULONG ulEncryptedDataLen, CK_BYTE_PTR pData,
+                CK_ULONG_PTR pulDataLen)
+{
+    return guarded("C_Decrypt", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->decrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        ByteView cipher = endOnError(s->decrypt, [&] { return inputView(pEncryptedData, ulEncryptedDataLen); });
+        return decryptOnce(*s, cipher, pData, pulDataLen);
+    });
+}
+
+CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+{
+    return guarded("C_DecryptUpdate", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->decrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        s->decrypt.reset();
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
+{
+    return guarded("C_DecryptFinal", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->decrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        s->decrypt.reset();
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+} // extern "C"

@@ -1,0 +1,174 @@
+// Message digesting (PKCS#11 3.0 section 5.11, in software), random numbers
+// (5.15), and the functions the module does not support: dual-function
+// operations (5.14), legacy parallel functions (5.16).
+#include "pkcs11/entry.hpp"
+#include "pkcs11/operations.hpp"
+
+using namespace tessera;
+using namespace tessera::pkcs11;
+
+namespace {
+
+CK_RV digestFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
+{
+    auto& slot = s.digest;
+    if (!slot) return CKR_OPERATION_NOT_INITIALIZED;
+    return endOnError(slot, [&] {
+        requireNonNull(outLen);
+        Operation& op = *slot;
+        if (data && op.updated) return CKR_OPERATION_ACTIVE;
+        if (out == nullptr && !op.result) {
+            *outLen = crypto::hashLength(*op.hash);
+            return CKR_OK;
+        }
+        if (!op.result) {
+            if (data) op.hasher->update(*data);
+            op.result = op.hasher->finish();
+        }
+        CK_RV rv = writeOutput(*op.result, out, outLen);
+        if (rv == CKR_OK) slot.reset();
+        return rv;
+    });
+}
+
+} // namespace
+
+extern "C" {
+
+CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
+{
+    return guarded("C_DigestInit", [&] {
+        auto s = Module::get()->session(hSession);
+        requireNonNull(pMechanism);
+        std::scoped_lock lock(s->mutex);
+        if (s->digest) return CKR_OPERATION_ACTIVE;
+        auto hash = hashFromMechanism(pMechanism->mechanism);
+        if (!hash) return CKR_MECHANISM_INVALID;
+        Operation op;
+        op.mechanism = pMechanism->mechanism;
+        op.hash = hash;
+        op.hasher.emplace(*hash);
+        s->digest = std::move(op);
+        return CKR_OK;
+    });
+}
+
+CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pDigest,
+               CK_ULONG_PTR pulDigestLen)
+{
+    return guarded("C_Digest", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->digest) return CKR_OPERATION_NOT_INITIALIZED;
+        ByteView data = endOnError(s->digest, [&] { return inputView(pData, ulDataLen); });
+        return digestFinish(*s, data, pDigest, pulDigestLen);
+    });
+}
+
+CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
+{
+    return guarded("C_DigestUpdate", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->digest) return CKR_OPERATION_NOT_INITIALIZED;
+        return endOnError(s->digest, [&] {
+            s->digest->updated = true;
+            s->digest->hasher->update(inputView(pPart, ulPartLen));
+            return CKR_OK;
+        });
+    });
+}
+
+CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE)
+{
+    return guarded("C_DigestKey", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->digest) return CKR_OPERATION_NOT_INITIALIZED;
+        s->digest.reset();
+        return CKR_KEY_INDIGESTIBLE;
+    });
+}
+
+CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
+{
+    return guarded("C_DigestFinal", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        return digestFinish(*s, std::nullopt, pDigest, pulDigestLen);
+    });
+}
+
+CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen)
+{
+    return guarded("C_SeedRandom", [&] {
+        Module::get()->session(hSession);
+        inputView(pSeed, ulSeedLen);
+        return CKR_RANDOM_SEED_NOT_SUPPORTED;
+    });
+}
+
+// Random bytes come from OpenSSL's DRBG: a PIV card has no GET CHALLENGE, and
+// a round trip to the card per request would gain nothing for the caller.
+CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_ULONG ulRandomLen)
+{
+    return guarded("C_GenerateRandom", [&] {
+        Module::get()->session(hSession);
+        if (pRandomData == nullptr && ulRandomLen != 0) return CKR_ARGUMENTS_BAD;
+        if (ulRandomLen == 0) return CKR_OK;
+        Bytes r = crypto::randomBytes(ulRandomLen);
+        std::memcpy(pRandomData, r.data(), r.size());
+        secureWipe(r.data(), r.size());
+        return CKR_OK;
+    });
+}
+
+CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE hSession)
+{
+    return guarded("C_GetFunctionStatus", [&] {
+        Module::get()->session(hSession);
+        return CKR_FUNCTION_NOT_PARALLEL;
+    });
+}
+
+CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
+{
+    return guarded("C_CancelFunction", [&] {
+        Module::get()->session(hSession);
+        return CKR_FUNCTION_NOT_PARALLEL;
+    });
+}
+
+CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+{
+    return guarded("C_DigestEncryptUpdate", [&] {
+        Module::get()->session(hSession);
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+{
+    return guarded("C_DecryptDigestUpdate", [&] {
+        Module::get()->session(hSession);
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+{
+    return guarded("C_SignEncryptUpdate", [&] {
+        Module::get()->session(hSession);
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+{
+    return guarded("C_DecryptVerifyUpdate", [&] {
+        Module::get()->session(hSession);
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+} // extern "C"

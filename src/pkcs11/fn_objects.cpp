@@ -1,0 +1,147 @@
+// Object management (PKCS#11 3.0 section 5.7): search and attribute reads,
+// from memory. Token objects are read-only (the card's content changes only
+// through key management); session objects (derived keys) can be destroyed.
+#include <algorithm>
+
+#include "pkcs11/entry.hpp"
+#include "pkcs11/module.hpp"
+
+using namespace tessera;
+using namespace tessera::pkcs11;
+
+namespace {
+
+void checkTemplate(CK_ATTRIBUTE_PTR templ, CK_ULONG count)
+{
+    if (templ == nullptr && count != 0) failRv(CKR_ARGUMENTS_BAD, "NULL template with non-zero count");
+}
+
+ObjectPtr objectOf(Session& s, CK_OBJECT_HANDLE h)
+{
+    auto o = s.object(h);
+    if (!o) failRv(CKR_OBJECT_HANDLE_INVALID);
+    return o;
+}
+
+} // namespace
+
+extern "C" {
+
+CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{
+    return guarded("C_FindObjectsInit", [&] {
+        auto s = Module::get()->session(hSession);
+        checkTemplate(pTemplate, ulCount);
+        std::scoped_lock lock(s->mutex);
+        if (s->find) return CKR_OPERATION_ACTIVE;
+        FindState state;
+        for (const auto& o : s->token->objects)
+            if (o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
+        for (const auto& o : s->sessionObjects)
+            if (o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
+        s->find = std::move(state);
+        return CKR_OK;
+    });
+}
+
+CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, CK_ULONG ulMaxObjectCount,
+                    CK_ULONG_PTR pulObjectCount)
+{
+    return guarded("C_FindObjects", [&] {
+        auto s = Module::get()->session(hSession);
+        requireNonNull(pulObjectCount);
+        if (phObject == nullptr && ulMaxObjectCount != 0) return CKR_ARGUMENTS_BAD;
+        std::scoped_lock lock(s->mutex);
+        if (!s->find) return CKR_OPERATION_NOT_INITIALIZED;
+        auto& f = *s->find;
+        CK_ULONG n = 0;
+        while (n < ulMaxObjectCount && f.position < f.handles.size()) phObject[n++] = f.handles[f.position++];
+        *pulObjectCount = n;
+        return CKR_OK;
+    });
+}
+
+CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
+{
+    return guarded("C_FindObjectsFinal", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->find) return CKR_OPERATION_NOT_INITIALIZED;
+        s->find.reset();
+        return CKR_OK;
+    });
+}
+
+CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
+                          CK_ULONG ulCount)
+{
+    return guarded("C_GetAttributeValue", [&] {
+        auto s = Module::get()->session(hSession);
+        if (pTemplate == nullptr) return CKR_ARGUMENTS_BAD;
+        std::scoped_lock lock(s->mutex);
+        return objectOf(*s, hObject)->getAttributeValues(pTemplate, ulCount);
+    });
+}
+
+CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
+{
+    return guarded("C_GetObjectSize", [&] {
+        auto s = Module::get()->session(hSession);
+        requireNonNull(pulSize);
+        std::scoped_lock lock(s->mutex);
+        objectOf(*s, hObject);
+        *pulSize = CK_UNAVAILABLE_INFORMATION;
+        return CKR_OK;
+    });
+}
+
+CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
+                          CK_ULONG ulCount)
+{
+    return guarded("C_SetAttributeValue", [&] {
+        auto s = Module::get()->session(hSession);
+        checkTemplate(pTemplate, ulCount);
+        std::scoped_lock lock(s->mutex);
+        auto o = objectOf(*s, hObject);
+        if (o->owner == 0 && !s->readWrite()) return CKR_SESSION_READ_ONLY;
+        return CKR_ACTION_PROHIBITED;  // CKA_MODIFIABLE is FALSE on every object
+    });
+}
+
+CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
+                     CK_OBJECT_HANDLE_PTR phObject)
+{
+    return guarded("C_CreateObject", [&] {
+        Module::get()->session(hSession);
+        checkTemplate(pTemplate, ulCount);
+        requireNonNull(phObject);
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
+                   CK_OBJECT_HANDLE_PTR phNewObject)
+{
+    return guarded("C_CopyObject", [&] {
+        auto s = Module::get()->session(hSession);
+        checkTemplate(pTemplate, ulCount);
+        requireNonNull(phNewObject);
+        std::scoped_lock lock(s->mutex);
+        objectOf(*s, hObject);
+        return CKR_ACTION_PROHIBITED;  // CKA_COPYABLE is FALSE
+    });
+}
+
+CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
+{
+    return guarded("C_DestroyObject", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        auto o = objectOf(*s, hObject);
+        if (o->owner == 0) return s->readWrite() ? CKR_ACTION_PROHIBITED : CKR_SESSION_READ_ONLY;
+        std::erase(s->sessionObjects, o);
+        return CKR_OK;
+    });
+}
+
+} // extern "C"

@@ -1,0 +1,169 @@
+// Session management and login (PKCS#11 3.0 section 5.6): open/close,
+// session info from memory, C_Login/C_Logout with the PIN cache, C_SetPIN.
+#include "pkcs11/entry.hpp"
+#include "pkcs11/module.hpp"
+#include "pkcs11/private_ops.hpp"
+
+using namespace tessera;
+using namespace tessera::pkcs11;
+
+namespace {
+
+SecureBytes pinFrom(CK_UTF8CHAR_PTR pin, CK_ULONG len)
+{
+    if (pin == nullptr) {
+        // No PIN pad support yet: a NULL PIN cannot be asked for on a pad.
+        failRv(len == 0 ? CKR_ARGUMENTS_BAD : CKR_ARGUMENTS_BAD, "NULL PIN");
+    }
+    if (len > SecureBytes::kCapacity) failRv(CKR_PIN_LEN_RANGE);
+    return SecureBytes(ByteView(pin, len));
+}
+
+CK_RV login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
+{
+    auto m = Module::get();
+    auto s = m->session(hSession);
+    SecureBytes pin = pinFrom(pPin, ulPinLen);
+    switch (userType) {
+    case CKU_USER: loginUser(*s, pin); return CKR_OK;
+    case CKU_CONTEXT_SPECIFIC: loginContextSpecific(*s, pin); return CKR_OK;
+    case CKU_SO: return CKR_USER_TYPE_INVALID;  // PIV/OpenPGP SO functions come with key management
+    default: return CKR_USER_TYPE_INVALID;
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR, CK_NOTIFY, CK_SESSION_HANDLE_PTR phSession)
+{
+    return guarded("C_OpenSession", [&] {
+        auto m = Module::get();
+        auto slot = m->slot(slotID);
+        requireNonNull(phSession);
+        if ((flags & CKF_SERIAL_SESSION) == 0) return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
+        *phSession = m->openSession(slot, flags)->handle;
+        return CKR_OK;
+    });
+}
+
+CK_RV C_CloseSession(CK_SESSION_HANDLE hSession)
+{
+    return guarded("C_CloseSession", [&] {
+        Module::get()->closeSession(hSession);
+        return CKR_OK;
+    });
+}
+
+CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
+{
+    return guarded("C_CloseAllSessions", [&] {
+        Module::get()->closeAllSessions(slotID);
+        return CKR_OK;
+    });
+}
+
+CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
+{
+    return guarded("C_GetSessionInfo", [&] {
+        auto s = Module::get()->session(hSession);
+        requireNonNull(pInfo);
+        bool loggedIn = false;
+        {
+            std::scoped_lock lock(s->slot->stateMutex);
+            loggedIn = s->token->userLoggedIn;
+        }
+        pInfo->slotID = s->slot->id();
+        pInfo->flags = s->flags & (CKF_RW_SESSION | CKF_SERIAL_SESSION);
+        if (s->readWrite()) pInfo->state = loggedIn ? CKS_RW_USER_FUNCTIONS : CKS_RW_PUBLIC_SESSION;
+        else pInfo->state = loggedIn ? CKS_RO_USER_FUNCTIONS : CKS_RO_PUBLIC_SESSION;
+        pInfo->ulDeviceError = 0;
+        return CKR_OK;
+    });
+}
+
+CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
+{
+    return guarded("C_Login", [&] { return login(hSession, userType, pPin, ulPinLen); });
+}
+
+CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
+                  CK_UTF8CHAR_PTR pUsername, CK_ULONG)
+{
+    return guarded("C_LoginUser", [&] {
+        // PKCS#11 3.0 section 5.6.9: a token without user names ignores... no: must fail if a name is given.
+        if (pUsername != nullptr) return CKR_OPERATION_NOT_INITIALIZED == 0 ? CKR_OK : CKR_ARGUMENTS_BAD;
+        return login(hSession, userType, pPin, ulPinLen);
+    });
+}
+
+CK_RV C_Logout(CK_SESSION_HANDLE hSession)
+{
+    return guarded("C_Logout", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->slot->stateMutex);
+        if (!s->token->userLoggedIn) return CKR_USER_NOT_LOGGED_IN;
+        s->token->userLoggedIn = false;
+        s->token->userPin.clear();
+        return CKR_OK;
+    });
+}
+
+// 5.6.2: C_SetPIN changes the PIN of the logged-in user, or of CKU_USER when
+// not logged in; it needs a read/write session.
+CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen, CK_UTF8CHAR_PTR pNewPin,
+               CK_ULONG ulNewLen)
+{
+    return guarded("C_SetPIN", [&] {
+        auto s = Module::get()->session(hSession);
+        if (!s->readWrite()) return CKR_SESSION_READ_ONLY;
+        SecureBytes oldPin = pinFrom(pOldPin, ulOldLen);
+        SecureBytes newPin = pinFrom(pNewPin, ulNewLen);
+        const std::uint8_t reference = s->token->model.userPin.reference;
+        s->slot->withCard(s->token, [&](apdu::Channel& ch, drivers::Card& card) {
+            apdu::Transaction tx(ch);
+            card.select();
+            card.changePin(reference, oldPin, newPin);
+            return 0;
+        });
+        std::scoped_lock lock(s->slot->stateMutex);
+        if (s->token->userLoggedIn) s->token->userPin = newPin;
+        s->token->model.userPin.triesLeft = s->token->model.userPin.maxTries;
+        return CKR_OK;
+    });
+}
+
+CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR, CK_ULONG)
+{
+    return guarded("C_InitPIN", [&] {
+        Module::get()->session(hSession);
+        return CKR_USER_NOT_LOGGED_IN;  // needs an SO login, which comes with key management
+    });
+}
+
+CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS)
+{
+    return guarded("C_SessionCancel", [&] {
+        Module::get()->session(hSession);
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
+{
+    return guarded("C_GetOperationState", [&] {
+        Module::get()->session(hSession);
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE)
+{
+    return guarded("C_SetOperationState", [&] {
+        Module::get()->session(hSession);
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    });
+}
+
+} // extern "C"

@@ -1,0 +1,242 @@
+// Signing and verification (PKCS#11 3.0 sections 5.12, 5.13). Signing runs on
+// the card under the PIN rule (private_ops.cpp); hashing and RSA padding are
+// done here with OpenSSL; verification is done in software with the public key.
+#include "pkcs11/entry.hpp"
+#include "pkcs11/operations.hpp"
+#include "pkcs11/private_ops.hpp"
+
+using namespace tessera;
+using namespace tessera::pkcs11;
+
+namespace {
+
+constexpr std::size_t kMaxBufferedInput = 1 << 20;
+
+// Data or hash that the mechanism's formatting takes: the hash of everything
+// for hashing mechanisms, else the data itself.
+Bytes collectInput(Operation& op, std::optional<ByteView> singlePart)
+{
+    if (singlePart) {
+        if (op.hash) return crypto::digest(*op.hash, *singlePart);
+        return Bytes(singlePart->begin(), singlePart->end());
+    }
+    if (op.hasher) return op.hasher->finish();
+    return op.data;
+}
+
+// What the card gets for a signature (see drivers::CardKey::rsaSignInput).
+Bytes cardSignInput(const Operation& op, const drivers::CardKey& key, const Bytes& input)
+{
+    const MechanismSpec* spec = findMechanism(op.mechanism);
+    switch (spec->family) {
+    case MechFamily::rsaPkcs: {
+        Bytes t = op.hash ? crypto::digestInfo(*op.hash, input) : input;
+        if (key.rsaSignInput == drivers::RsaSignInput::digestInfo) return t;
+        return crypto::pkcs1v15SignBlock(t, modulusBytes(key));
+    }
+    case MechFamily::rsaX509: return crypto::x509Block(input, modulusBytes(key));
+    case MechFamily::rsaPss:
+        if (input.size() != crypto::hashLength(op.pss.hash)) failRv(CKR_DATA_LEN_RANGE, "PSS input is not the hash");
+        return crypto::pssBlock(input, op.pss, key.bits);
+    default: return input;  // ECDSA takes the hash, EdDSA the message
+    }
+}
+
+void accumulate(Operation& op, ByteView part)
+{
+    op.updated = true;
+    if (op.hasher) {
+        op.hasher->update(part);
+        return;
+    }
+    if (op.data.size() + part.size() > kMaxBufferedInput) failRv(CKR_DATA_LEN_RANGE);
+    op.data.insert(op.data.end(), part.begin(), part.end());
+}
+
+CK_RV signFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
+{
+    auto& slot = s.sign;
+    if (!slot) return CKR_OPERATION_NOT_INITIALIZED;
+    return endOnError(slot, [&] {
+        requireNonNull(outLen);
+        Operation& op = *slot;
+        const drivers::CardKey& key = cardKeyOf(s, *op.key);
+        if (data && op.updated) return CKR_OPERATION_ACTIVE;
+        if (out == nullptr && !op.result) {
+            *outLen = signatureLength(key);  // length query keeps the operation
+            return CKR_OK;
+        }
+        if (!op.result) {
+            Bytes input = cardSignInput(op, key, collectInput(op, data));
+            auto m = Module::get();
+            op.result = runKeyOperation(*m, s, op, key, [&](drivers::Card& card) { return card.sign(key, input); });
+        }
+        CK_RV rv = writeOutput(*op.result, out, outLen);
+        if (rv == CKR_OK && out != nullptr) slot.reset();
+        return rv;
+    });
+}
+
+crypto::SignatureScheme schemeFor(const Operation& op)
+{
+    const MechanismSpec* spec = findMechanism(op.mechanism);
+    crypto::SignatureScheme scheme;
+    switch (spec->family) {
+    case MechFamily::rsaPkcs: scheme.kind = crypto::SignKind::rsaPkcs1v15; break;
+    case MechFamily::rsaX509: scheme.kind = crypto::SignKind::rsaX509; break;
+    case MechFamily::rsaPss: scheme.kind = crypto::SignKind::rsaPss; break;
+    case MechFamily::ecdsa: scheme.kind = crypto::SignKind::ecdsa; break;
+    default: scheme.kind = crypto::SignKind::eddsa; break;
+    }
+    scheme.pss = op.pss;
+    return scheme;
+}
+
+CK_RV verifyFinish(Session& s, std::optional<ByteView> data, ByteView signature)
+{
+    auto& slot = s.verify;
+    if (!slot) return CKR_OPERATION_NOT_INITIALIZED;
+    return endOnError(slot, [&] {
+        Operation& op = *slot;
+        if (data && op.updated) return CKR_OPERATION_ACTIVE;
+        Bytes input = collectInput(op, data);
+        if (op.hash && findMechanism(op.mechanism)->family == MechFamily::rsaPkcs)
+            input = crypto::digestInfo(*op.hash, input);
+        auto pub = publicKeyOf(*op.key);
+        slot.reset();
+        if (signature.size() != pub.signatureLength()) return CKR_SIGNATURE_LEN_RANGE;
+        return pub.verify(schemeFor(op), input, signature) ? CKR_OK : CKR_SIGNATURE_INVALID;
+    });
+}
+
+} // namespace
+
+extern "C" {
+
+CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
+{
+    return guarded("C_SignInit", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (s->sign) return CKR_OPERATION_ACTIVE;
+        s->sign = startOperation(*s, OpKind::sign, pMechanism, hKey);
+        return CKR_OK;
+    });
+}
+
+CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+             CK_ULONG_PTR pulSignatureLen)
+{
+    return guarded("C_Sign", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->sign) return CKR_OPERATION_NOT_INITIALIZED;
+        ByteView data = endOnError(s->sign, [&] { return inputView(pData, ulDataLen); }) ;
+        return signFinish(*s, data, pSignature, pulSignatureLen);
+    });
+}
+
+CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
+{
+    return guarded("C_SignUpdate", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->sign) return CKR_OPERATION_NOT_INITIALIZED;
+        return endOnError(s->sign, [&] {
+            accumulate(*s->sign, inputView(pPart, ulPartLen));
+            return CKR_OK;
+        });
+    });
+}
+
+CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
+{
+    return guarded("C_SignFinal", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        return signFinish(*s, std::nullopt, pSignature, pulSignatureLen);
+    });
+}
+
+CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
+{
+    return guarded("C_VerifyInit", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (s->verify) return CKR_OPERATION_ACTIVE;
+        s->verify = startOperation(*s, OpKind::verify, pMechanism, hKey);
+        return CKR_OK;
+    });
+}
+
+CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+               CK_ULONG ulSignatureLen)
+{
+    return guarded("C_Verify", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->verify) return CKR_OPERATION_NOT_INITIALIZED;
+        auto views = endOnError(s->verify, [&] {
+            return std::pair(inputView(pData, ulDataLen), inputView(pSignature, ulSignatureLen));
+        });
+        return verifyFinish(*s, views.first, views.second);
+    });
+}
+
+CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
+{
+    return guarded("C_VerifyUpdate", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->verify) return CKR_OPERATION_NOT_INITIALIZED;
+        return endOnError(s->verify, [&] {
+            accumulate(*s->verify, inputView(pPart, ulPartLen));
+            return CKR_OK;
+        });
+    });
+}
+
+CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
+{
+    return guarded("C_VerifyFinal", [&] {
+        auto s = Module::get()->session(hSession);
+        std::scoped_lock lock(s->mutex);
+        if (!s->verify) return CKR_OPERATION_NOT_INITIALIZED;
+        ByteView sig = endOnError(s->verify, [&] { return inputView(pSignature, ulSignatureLen); });
+        return verifyFinish(*s, std::nullopt, sig);
+    });
+}
+
+CK_RV C_SignRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
+{
+    return guarded("C_SignRecoverInit", [&] {
+        Module::get()->session(hSession);
+        return CKR_MECHANISM_INVALID;
+    });
+}
+
+CK_RV C_SignRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+{
+    return guarded("C_SignRecover", [&] {
+        Module::get()->session(hSession);
+        return CKR_OPERATION_NOT_INITIALIZED;
+    });
+}
+
+CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
+{
+    return guarded("C_VerifyRecoverInit", [&] {
+        Module::get()->session(hSession);
+        return CKR_MECHANISM_INVALID;
+    });
+}
+
+CK_RV C_VerifyRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+{
+    return guarded("C_VerifyRecover", [&] {
+        Module::get()->session(hSession);
+        return CKR_OPERATION_NOT_INITIALIZED;
+    });
+}
+
+} // extern "C"

@@ -1,0 +1,47 @@
+// ModuleMutex: OS locking or the application's callbacks; see locking.hpp.
+#include "pkcs11/locking.hpp"
+
+#include "pkcs11/rv.hpp"
+
+namespace tessera::pkcs11 {
+
+namespace {
+MutexCallbacks gCallbacks;  // written only in C_Initialize, before other threads use the module
+}
+
+void setMutexCallbacks(const MutexCallbacks& callbacks) { gCallbacks = callbacks; }
+
+ModuleMutex::ModuleMutex()
+    : callbacks_(gCallbacks)
+{
+    if (callbacks_.active()) {
+        CK_RV rv = callbacks_.create(&app_);
+        if (rv != CKR_OK) failRv(rv, "application CreateMutex failed");
+    }
+}
+
+ModuleMutex::~ModuleMutex()
+{
+    if (app_ != nullptr) callbacks_.destroy(app_);
+}
+
+void ModuleMutex::lock()
+{
+    if (app_ != nullptr) {
+        CK_RV rv = callbacks_.lock(app_);
+        if (rv != CKR_OK) failRv(CKR_CANT_LOCK, "application LockMutex failed");
+        return;
+    }
+    os_.lock();
+}
+
+void ModuleMutex::unlock()
+{
+    if (app_ != nullptr) {
+        callbacks_.unlock(app_);
+        return;
+    }
+    os_.unlock();
+}
+
+} // namespace tessera::pkcs11

@@ -1,0 +1,253 @@
+// Module lifetime, slot list and session table; see module.hpp.
+#include "pkcs11/module.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "common/log.hpp"
+#include "pkcs11/rv.hpp"
+
+namespace tessera::pkcs11 {
+
+namespace {
+std::mutex gInstanceMutex;           // guards gInstance and gPid (OS mutex: exists before C_Initialize)
+std::shared_ptr<Module> gInstance;
+pid_t gPid = 0;
+
+// PKCS#11 3.0 section 5.4 C_Initialize argument rules.
+MutexCallbacks parseInitArgs(CK_VOID_PTR initArgs)
+{
+    MutexCallbacks callbacks;
+    if (initArgs == nullptr) return callbacks;
+    auto* args = static_cast<CK_C_INITIALIZE_ARGS*>(initArgs);
+    if (args->pReserved != nullptr) failRv(CKR_ARGUMENTS_BAD, "pReserved must be NULL");
+    const int given = (args->CreateMutex != nullptr) + (args->DestroyMutex != nullptr) +
+                      (args->LockMutex != nullptr) + (args->UnlockMutex != nullptr);
+    if (given != 0 && given != 4) failRv(CKR_ARGUMENTS_BAD, "mutex callbacks must be all or none");
+    // With CKF_OS_LOCKING_OK we may use OS locking; without it, supplied callbacks must be used.
+    if (given == 4 && (args->flags & CKF_OS_LOCKING_OK) == 0) {
+        callbacks.create = args->CreateMutex;
+        callbacks.destroy = args->DestroyMutex;
+        callbacks.lock = args->LockMutex;
+        callbacks.unlock = args->UnlockMutex;
+    }
+    return callbacks;
+}
+} // namespace
+
+void Module::initialize(CK_VOID_PTR initArgs)
+{
+    std::scoped_lock lock(gInstanceMutex);
+    if (gInstance && gPid == getpid()) failRv(CKR_CRYPTOKI_ALREADY_INITIALIZED);
+    // After fork() the child must call C_Initialize again (PKCS#11 3.0 section 5.4):
+    // the parent's state is abandoned, not torn down (its PC/SC handles belong to the parent).
+    if (gInstance) new std::shared_ptr<Module>(std::move(gInstance));  // deliberate leak in the child
+    setMutexCallbacks(parseInitArgs(initArgs));
+    gInstance = std::make_shared<Module>();
+    gPid = getpid();
+}
+
+void Module::finalize()
+{
+    std::shared_ptr<Module> old;
+    {
+        std::scoped_lock lock(gInstanceMutex);
+        if (!gInstance || gPid != getpid()) failRv(CKR_CRYPTOKI_NOT_INITIALIZED);
+        old = std::move(gInstance);
+    }
+    // old is released here or when the last running call finishes.
+}
+
+std::shared_ptr<Module> Module::get()
+{
+    std::scoped_lock lock(gInstanceMutex);
+    if (!gInstance || gPid != getpid()) failRv(CKR_CRYPTOKI_NOT_INITIALIZED);
+    return gInstance;
+}
+
+Module::Module()
+    : config_(Config::load())
+{
+    log::configure(config_.debugLevel, config_.logFile);
+    drivers::registerBuiltinDrivers(registry_);
+    log::write(log::Level::calls, "module initialised");
+}
+
+Module::~Module()
+{
+    // Sessions and tokens go first: their destructors wipe PINs and release card handles.
+    sessions_.clear();
+    slots_.clear();
+}
+
+void Module::refreshReaders()
+{
+    std::vector<std::string> readers;
+    {
+        std::scoped_lock lock(contextMutex_);
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            try {
+                if (!context_) context_ = std::make_unique<pcsc::Context>();
+                readers = context_->listReaders();
+                break;
+            } catch (const Error& e) {
+                context_.reset();  // pcscd restarted: a new context next time
+                if (e.code() != Errc::noService || attempt == 1) {
+                    log::write(log::Level::calls, std::string("listing readers failed: ") + e.what());
+                    readers.clear();
+                }
+            }
+        }
+    }
+    std::scoped_lock lock(mutex_);
+    for (auto& s : slots_) {
+        bool listed = std::find(readers.begin(), readers.end(), s->reader()) != readers.end();
+        s->readerPresent = listed;
+        if (!listed) s->dropToken(s->currentToken(), "reader removed");
+    }
+    for (const auto& r : readers) {
+        auto known = std::find_if(slots_.begin(), slots_.end(), [&](const auto& s) { return s->reader() == r; });
+        if (known == slots_.end()) slots_.push_back(std::make_shared<Slot>(slots_.size(), r));
+    }
+}
+
+std::vector<std::shared_ptr<Slot>> Module::slots(bool refresh)
+{
+    bool empty = false;
+    {
+        std::scoped_lock lock(mutex_);
+        empty = slots_.empty();
+    }
+    if (refresh || empty) refreshReaders();
+    std::scoped_lock lock(mutex_);
+    return slots_;
+}
+
+std::shared_ptr<Slot> Module::slot(CK_SLOT_ID id)
+{
+    {
+        std::scoped_lock lock(mutex_);
+        if (id < slots_.size()) return slots_[id];
+        if (!slots_.empty()) failRv(CKR_SLOT_ID_INVALID);
+    }
+    refreshReaders();  // an application may ask for slot 0 without C_GetSlotList
+    std::scoped_lock lock(mutex_);
+    if (id < slots_.size()) return slots_[id];
+    failRv(CKR_SLOT_ID_INVALID);
+}
+
+Module::ReaderStatus Module::readerStatus(const std::string& reader)
+{
+    std::scoped_lock lock(contextMutex_);
+    ReaderStatus status;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        try {
+            if (!context_) context_ = std::make_unique<pcsc::Context>();
+            std::vector<pcsc::ReaderState> states(1);
+            states[0].reader = reader;
+            context_->getStatusChange(states, 0);
+            status.known = !states[0].unknownReader();
+            status.present = states[0].present();
+            status.eventCounter = states[0].eventCounter();
+            return status;
+        } catch (const Error& e) {
+            if (e.code() == Errc::noService || e.code() == Errc::general) context_.reset();
+            if (attempt == 1) log::write(log::Level::calls, std::string("reader status failed: ") + e.what());
+        }
+    }
+    return status;
+}
+
+bool Module::cardPresent(Slot& slot)
+{
+    if (!slot.readerPresent) return false;
+    ReaderStatus status = readerStatus(slot.reader());
+    auto token = slot.currentToken();
+    if (token && (!status.present || status.eventCounter != token->eventCounter))
+        slot.dropToken(token, status.present ? "card changed (event counter)" : "card removed");
+    return status.present;
+}
+
+TokenPtr Module::token(Slot& slot)
+{
+    if (!slot.readerPresent) failRv(CKR_TOKEN_NOT_PRESENT, "reader " + slot.reader() + " is gone");
+    ReaderStatus status = readerStatus(slot.reader());
+    auto token = slot.currentToken();
+    if (token && status.present && status.eventCounter == token->eventCounter && !token->gone) return token;
+    if (token) slot.dropToken(token, status.present ? "card changed (event counter)" : "card removed");
+    if (!status.present) failRv(CKR_TOKEN_NOT_PRESENT, "no card in " + slot.reader());
+    return slot.loadToken(registry_, status.eventCounter, [this] { return nextObjectHandle(); });
+}
+
+SessionPtr Module::openSession(const std::shared_ptr<Slot>& slot, CK_FLAGS flags)
+{
+    auto tok = token(*slot);
+    CK_SESSION_HANDLE h = ++sessionCounter_;
+    auto s = std::make_shared<Session>(h, slot, tok, flags);
+    std::scoped_lock lock(mutex_);
+    sessions_[h] = s;
+    return s;
+}
+
+SessionPtr Module::session(CK_SESSION_HANDLE handle)
+{
+    std::scoped_lock lock(mutex_);
+    auto it = sessions_.find(handle);
+    if (it == sessions_.end()) failRv(CKR_SESSION_HANDLE_INVALID);
+    if (it->second->token->gone) {
+        sessions_.erase(it);
+        failRv(CKR_DEVICE_REMOVED, "the session's card was removed");
+    }
+    return it->second;
+}
+
+void Module::closeSession(CK_SESSION_HANDLE handle)
+{
+    SessionPtr closing;
+    {
+        std::scoped_lock lock(mutex_);
+        auto it = sessions_.find(handle);
+        if (it == sessions_.end()) failRv(CKR_SESSION_HANDLE_INVALID);
+        closing = it->second;
+        sessions_.erase(it);
+    }
+    // PKCS#11 3.0 section 5.6.4: closing the last session of a token logs the user out.
+    if (sessionCount(closing->slot->id(), false) == 0) {
+        std::scoped_lock lock(closing->slot->stateMutex);
+        closing->token->userLoggedIn = false;
+        closing->token->userPin.clear();
+    }
+}
+
+void Module::closeAllSessions(CK_SLOT_ID slotId)
+{
+    auto s = slot(slotId);
+    {
+        std::scoped_lock lock(mutex_);
+        std::erase_if(sessions_, [&](const auto& kv) { return kv.second->slot->id() == slotId; });
+    }
+    if (auto tok = s->currentToken()) {
+        std::scoped_lock lock(s->stateMutex);
+        tok->userLoggedIn = false;
+        tok->userPin.clear();
+    }
+}
+
+std::size_t Module::sessionCount(CK_SLOT_ID slotId, bool readWriteOnly)
+{
+    std::scoped_lock lock(mutex_);
+    return static_cast<std::size_t>(std::count_if(sessions_.begin(), sessions_.end(), [&](const auto& kv) {
+        return kv.second->slot->id() == slotId && (!readWriteOnly || kv.second->readWrite());
+    }));
+}
+
+ObjectPtr Session::object(CK_OBJECT_HANDLE h) const
+{
+    if (auto o = token->object(h)) return o;
+    for (const auto& o : sessionObjects)
+        if (o->handle == h) return o;
+    return nullptr;
+}
+
+} // namespace tessera::pkcs11

@@ -1,0 +1,58 @@
+// PKCS#11 objects as the module keeps them: a map of attribute values with a
+// sensitivity flag, plus the link to the card key they stand for. The
+// attribute rules of C_GetAttributeValue live in attributes.cpp, once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/bytes.hpp"
+#include "pkcs11/pkcs11_api.hpp"
+
+namespace tessera::pkcs11 {
+
+// Value type of an attribute (PKCS#11 3.0 section 4): one table in attributes.cpp.
+enum class AttrType { boolean, ulong, bytes, date, unknown };
+AttrType attributeType(CK_ATTRIBUTE_TYPE type) noexcept;
+
+struct AttrValue {
+    Bytes value;
+    bool sensitive = false;  // never returned (CKR_ATTRIBUTE_SENSITIVE)
+};
+
+class Object {
+public:
+    CK_OBJECT_HANDLE handle = 0;
+    int keyIndex = -1;             // index into the token model's keys, -1 for none
+    CK_SESSION_HANDLE owner = 0;   // session that owns a session object (0 = token object)
+    std::map<CK_ATTRIBUTE_TYPE, AttrValue> attributes;
+
+    void setBool(CK_ATTRIBUTE_TYPE t, bool v);
+    void setUlong(CK_ATTRIBUTE_TYPE t, CK_ULONG v);
+    void setBytes(CK_ATTRIBUTE_TYPE t, ByteView v, bool sensitive = false);
+    void setString(CK_ATTRIBUTE_TYPE t, const std::string& v);
+
+    bool has(CK_ATTRIBUTE_TYPE t) const { return attributes.count(t) != 0; }
+    bool getBool(CK_ATTRIBUTE_TYPE t, bool fallback = false) const;
+    std::optional<CK_ULONG> getUlong(CK_ATTRIBUTE_TYPE t) const;
+    const Bytes* getBytes(CK_ATTRIBUTE_TYPE t) const;
+    CK_OBJECT_CLASS objectClass() const { return getUlong(CKA_CLASS).value_or(CKO_DATA); }
+    bool isPrivate() const { return getBool(CKA_PRIVATE); }
+
+    // C_FindObjects matching: every template attribute present with equal bytes.
+    bool matches(const CK_ATTRIBUTE* templ, CK_ULONG count) const;
+    // C_GetAttributeValue rules (PKCS#11 3.0 section 5.7.5); returns the CK_RV.
+    CK_RV getAttributeValues(CK_ATTRIBUTE* templ, CK_ULONG count) const;
+};
+
+using ObjectPtr = std::shared_ptr<Object>;
+
+// Reads a CK_BBOOL / CK_ULONG out of a caller template entry; throws
+// RvError(CKR_ATTRIBUTE_VALUE_INVALID) on a wrong length or NULL value.
+bool templateBool(const CK_ATTRIBUTE& a);
+CK_ULONG templateUlong(const CK_ATTRIBUTE& a);
+
+} // namespace tessera::pkcs11

@@ -1,0 +1,90 @@
+// Slot and Token: see slot.hpp.
+#include "pkcs11/slot.hpp"
+
+#include "common/log.hpp"
+#include "pkcs11/rv.hpp"
+#include "pkcs11/token_objects.hpp"
+
+namespace tessera::pkcs11 {
+
+Token::~Token()
+{
+    // Drop the card before the channel, the channel before the context.
+    card.reset();
+    channel.reset();
+    context.reset();
+}
+
+ObjectPtr Token::object(CK_OBJECT_HANDLE handle) const
+{
+    for (const auto& o : objects)
+        if (o->handle == handle) return o;
+    return nullptr;
+}
+
+const drivers::CardKey* Token::cardKey(const Object& o) const
+{
+    if (o.keyIndex < 0 || static_cast<std::size_t>(o.keyIndex) >= model.keys.size()) return nullptr;
+    return &model.keys[static_cast<std::size_t>(o.keyIndex)];
+}
+
+TokenPtr Slot::currentToken()
+{
+    std::scoped_lock lock(stateMutex);
+    return token_;
+}
+
+TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventCounter,
+                         const std::function<CK_OBJECT_HANDLE()>& nextHandle)
+{
+    std::scoped_lock io(ioMutex);
+    if (auto existing = currentToken()) return existing;
+    auto token = std::make_shared<Token>();
+    token->eventCounter = eventCounter;
+    token->context = std::make_unique<pcsc::Context>();
+    token->channel = std::make_unique<PcscChannel>(*token->context, reader_);
+    {
+        apdu::Transaction tx(*token->channel);
+        token->card = registry.recognise(*token->channel);
+        if (!token->card) fail(Errc::tokenNotRecognized, "no driver recognises the card in " + reader_);
+        token->model = token->card->readToken();
+    }
+    token->objects = buildTokenObjects(token->model);
+    for (auto& o : token->objects) o->handle = nextHandle();
+    log::write(log::Level::calls, "token '" + token->model.label + "' read from " + reader_ + " (" +
+                                      std::to_string(token->objects.size()) + " objects)");
+    std::scoped_lock lock(stateMutex);
+    token_ = token;
+    return token;
+}
+
+void Slot::dropToken(const TokenPtr& token, const char* reason)
+{
+    std::scoped_lock lock(stateMutex);
+    if (!token || token_ != token) return;
+    token->gone = true;
+    token->userLoggedIn = false;
+    token->userPin.clear();
+    token_.reset();
+    log::write(log::Level::calls, std::string("token in ") + reader_ + " dropped: " + reason);
+}
+
+void Slot::checkUsable(const TokenPtr& token)
+{
+    if (!token || token->gone) failRv(CKR_DEVICE_REMOVED, "card removed");
+}
+
+void Slot::handleCardError(const TokenPtr& token, const Error& e)
+{
+    switch (e.code()) {
+    case Errc::deviceRemoved:
+    case Errc::tokenNotPresent:
+    case Errc::noService:
+        dropToken(token, e.what());
+        break;
+    default:
+        break;
+    }
+}
+
+} // namespace tessera::pkcs11

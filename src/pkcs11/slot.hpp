@@ -1,0 +1,97 @@
+// Slots are PC/SC readers; a Token is one recognised card in a reader, with
+// its model and objects read once, and the user's login state. A Token is
+// replaced (never mutated into another card) when the card changes, so a
+// session holding the old Token knows its card is gone.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "card-drivers/driver.hpp"
+#include "card-drivers/registry.hpp"
+#include "common/secure_bytes.hpp"
+#include "pcsc/pcsc.hpp"
+#include "pkcs11/locking.hpp"
+#include "pkcs11/object.hpp"
+#include "pkcs11/pcsc_channel.hpp"
+
+namespace tessera::pkcs11 {
+
+struct Token {
+    std::unique_ptr<pcsc::Context> context;  // one per token: a slow card never blocks another slot
+    std::unique_ptr<PcscChannel> channel;
+    std::unique_ptr<drivers::Card> card;
+    drivers::TokenModel model;
+    std::vector<ObjectPtr> objects;
+    std::uint16_t eventCounter = 0;  // pcscd's event counter when the token was read
+    std::atomic<bool> gone{false};   // card removed: sessions on this token end
+
+    // Login state (PKCS#11: per application, shared by all sessions). Guarded by Slot::stateMutex.
+    bool userLoggedIn = false;
+    SecureBytes userPin;
+
+    ~Token();
+    ObjectPtr object(CK_OBJECT_HANDLE handle) const;
+    const drivers::CardKey* cardKey(const Object& o) const;
+};
+
+using TokenPtr = std::shared_ptr<Token>;
+
+class Slot {
+public:
+    Slot(CK_SLOT_ID id, std::string reader) : id_(id), reader_(std::move(reader)) {}
+    CK_SLOT_ID id() const { return id_; }
+    const std::string& reader() const { return reader_; }
+
+    std::atomic<bool> readerPresent{true};
+
+    // Current token or nullptr; never touches the card.
+    TokenPtr currentToken();
+    // Loads the token when a card is present and none is loaded (card I/O,
+    // under ioMutex). Throws Error(tokenNotPresent / tokenNotRecognized ...).
+    TokenPtr loadToken(const drivers::Registry& registry, std::uint16_t eventCounter,
+                       const std::function<CK_OBJECT_HANDLE()>& nextHandle);
+    // The card went away or changed: drop the token, wipe the cached PIN.
+    void dropToken(const TokenPtr& token, const char* reason);
+
+    // Runs f(channel, card) under the slot's I/O lock. A card reset by another
+    // application (SCARD_W_RESET_CARD) is answered with a reconnect and one
+    // retry (the command was not executed); removal drops the token.
+    template <typename F>
+    auto withCard(const TokenPtr& token, F&& f) -> decltype(f(std::declval<apdu::Channel&>(), std::declval<drivers::Card&>()));
+
+    ModuleMutex ioMutex;     // card I/O and token (re)load
+    ModuleMutex stateMutex;  // token pointer and login state; never held across card I/O
+
+private:
+    void checkUsable(const TokenPtr& token);
+    void handleCardError(const TokenPtr& token, const Error& e);
+    CK_SLOT_ID id_;
+    std::string reader_;
+    TokenPtr token_;  // guarded by stateMutex
+};
+
+template <typename F>
+auto Slot::withCard(const TokenPtr& token, F&& f)
+    -> decltype(f(std::declval<apdu::Channel&>(), std::declval<drivers::Card&>()))
+{
+    std::scoped_lock io(ioMutex);
+    checkUsable(token);
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return f(*token->channel, *token->card);
+        } catch (const Error& e) {
+            if (e.code() == Errc::cardReset && attempt == 0) {
+                token->channel->reconnect();
+                continue;
+            }
+            handleCardError(token, e);
+            throw;
+        }
+    }
+}
+
+} // namespace tessera::pkcs11
