@@ -1,0 +1,84 @@
+// The PIV card (SP 800-73-4 part 2 section 3) behind the driver interface:
+// token reading, PIN commands and private-key operations through GENERAL
+// AUTHENTICATE. Card differences are named quirk flags (PivQuirks), set when
+// the card is identified, never vendor checks in command code.
+//
+// Key usage follows ykcs11 (decided): every slot may sign; RSA keys also
+// decrypt, EC keys also derive. OpenSC 0.23 refuses to sign with 9D; a PIV
+// card does not, and ykcs11 users expect it. PIN policy defaults: 9C always,
+// 9E never, the others once; a YubiKey's metadata overrides them.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "card-drivers/driver.hpp"
+#include "card-drivers/piv/piv_keys.hpp"
+#include "card-drivers/piv/piv_objects.hpp"
+#include "card-drivers/piv/yubikey_extensions.hpp"
+
+namespace tessera::drivers::piv {
+
+struct PivQuirks {
+    bool yubikey = false;          // answers GET VERSION (00 FD)
+    bool yubikeySerial = false;    // GET SERIAL (00 F8): YubiKey firmware 5.0+
+    bool yubikeyMetadata = false;  // GET METADATA (00 F7): YubiKey firmware 5.3+
+    // Refuses VERIFY P1=FF (pre-800-73-4 cards), or ignores P1 and still
+    // reports the PIN verified: resetPinState() answers false at once and the
+    // caller ends the transaction with a card reset.
+    bool noPinReset = false;
+    // Set after the first VERIFY P1=FF that answered 9000 was confirmed by a
+    // status VERIFY (63Cx); later resets are trusted without the check.
+    bool pinResetConfirmed = false;
+};
+
+class PivCard final : public Card {
+public:
+    explicit PivCard(apdu::Channel& channel) : channel_(channel) {}
+
+    std::string driverName() const override { return "PIV"; }
+    void select() override;
+    TokenModel readToken() override;
+    PinInfo readPinInfo(std::uint8_t pinReference) override;
+
+    void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) override;
+    bool resetPinState(std::uint8_t pinReference) override;
+    void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) override;
+    void unblockPin(const SecureBytes& puk, const SecureBytes& newPin) override;
+
+    Bytes sign(const CardKey& key, ByteView input) override;
+    Bytes decrypt(const CardKey& key, ByteView input) override;
+    Bytes deriveEcdh(const CardKey& key, ByteView peerPoint) override;
+    Bytes random(std::size_t length) override;
+
+    const PivQuirks& quirks() const { return quirks_; }
+
+private:
+    // piv_token.cpp
+    void identify(TokenModel& token);
+    void readIdentityFromChuid(TokenModel& token);
+    void readKeys(std::vector<CardKey>& keys);
+    std::optional<CardKey> readSlot(const KeySlot& slot);
+    std::optional<PublicKeyInfo> readCertificateKey(const KeySlot& slot);
+    std::optional<YubiKeyMetadata> readMetadata(std::uint8_t slot);
+    std::size_t readRetiredCount();
+
+    // piv_pin.cpp
+    apdu::Response transmitSecret(apdu::Command& command);
+    bool confirmPinReset(std::uint8_t pinReference);
+
+    // piv_crypto.cpp
+    Bytes generalAuthenticate(const CardKey& key, std::uint8_t dataTag, ByteView input);
+
+    apdu::Channel& channel_;
+    PivQuirks quirks_;
+    YubiKeyVersion version_;
+};
+
+// Builds CardKey from a slot row, the key found for it, and a metadata PIN policy.
+CardKey makeCardKey(const KeySlot& slot, PublicKeyInfo key, std::optional<PinPolicy> metadataPolicy);
+
+// The driver object (also used by tests without the registry).
+std::unique_ptr<Driver> makeDriver();
+
+} // namespace tessera::drivers::piv

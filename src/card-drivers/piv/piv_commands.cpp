@@ -1,0 +1,134 @@
+// Command APDU builders for the PIV card application (SP 800-73-4 part 2
+// section 3) and the YubiKey extensions. Data fields are built with the
+// BER-TLV writer; secrets go only into commands marked sensitive.
+#include "card-drivers/piv/piv_commands.hpp"
+
+#include "apdu/tlv.hpp"
+#include "card-drivers/piv/piv_objects.hpp"
+#include "common/error.hpp"
+
+namespace tessera::drivers::piv {
+
+namespace {
+
+constexpr std::size_t kPinMin = 6;
+constexpr std::size_t kPinMax = 8;
+constexpr std::uint8_t kPinPad = 0xFF;
+
+apdu::Command make(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
+{
+    apdu::Command c;
+    c.ins = ins;
+    c.p1 = p1;
+    c.p2 = p2;
+    return c;
+}
+
+} // namespace
+
+void appendPaddedPin(Bytes& out, const SecureBytes& pin)
+{
+    if (pin.size() < kPinMin || pin.size() > kPinMax) {
+        throw Error(Errc::pinLenRange, "PIV PIN must be 6 to 8 characters");
+    }
+    out.insert(out.end(), pin.view().begin(), pin.view().end());
+    out.insert(out.end(), kPinMax - pin.size(), kPinPad);
+}
+
+// SP 800-73-4 part 2 section 3.1.1: SELECT by AID, P1 04, P2 00; the answer
+// is the application property template (tag 61).
+apdu::Command selectCommand()
+{
+    apdu::Command c = make(0xA4, 0x04, 0x00);
+    c.data.assign(kPivAid.begin(), kPivAid.end());
+    c.le = kShortLe;
+    return c;
+}
+
+// SP 800-73-4 part 2 section 3.1.2: GET DATA, P1-P2 3FFF, data = tag list 5C.
+apdu::Command getDataCommand(std::uint32_t objectTag)
+{
+    apdu::Command c = make(0xCB, 0x3F, 0xFF);
+    c.data = apdu::tlv(0x5C, apdu::encodeTag(objectTag));
+    c.le = kShortLe;
+    return c;
+}
+
+// SP 800-73-4 part 2 section 3.2.1: VERIFY, P1 00, P2 key reference.
+apdu::Command verifyCommand(std::uint8_t pinReference, const SecureBytes& pin)
+{
+    apdu::Command c = make(0x20, 0x00, pinReference);
+    c.sensitive = true;
+    c.data.reserve(kPinMax);  // no reallocation: no unwiped copy of the PIN left behind
+    appendPaddedPin(c.data, pin);
+    return c;
+}
+
+// Section 3.2.1: "If the command data field is absent, the card returns the
+// status of the reference data" (9000 verified, 63Cx not verified).
+apdu::Command verifyStatusCommand(std::uint8_t pinReference) { return make(0x20, 0x00, pinReference); }
+
+// Section 3.2.1 (800-73-4 addition): P1 FF, no data, resets the security status.
+apdu::Command verifyResetCommand(std::uint8_t pinReference) { return make(0x20, 0xFF, pinReference); }
+
+// Section 3.2.2: CHANGE REFERENCE DATA, P1 00, P2 key reference.
+apdu::Command changeReferenceCommand(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin)
+{
+    apdu::Command c = make(0x24, 0x00, pinReference);
+    c.sensitive = true;
+    c.data.reserve(2 * kPinMax);
+    appendPaddedPin(c.data, oldPin);
+    appendPaddedPin(c.data, newPin);
+    return c;
+}
+
+// Section 3.2.3: RESET RETRY COUNTER, P1 00, P2 80 (the PIV Card Application PIN).
+apdu::Command resetRetryCommand(const SecureBytes& puk, const SecureBytes& newPin)
+{
+    apdu::Command c = make(0x2C, 0x00, kApplicationPin);
+    c.sensitive = true;
+    c.data.reserve(2 * kPinMax);
+    appendPaddedPin(c.data, puk);
+    appendPaddedPin(c.data, newPin);
+    return c;
+}
+
+// Section 3.2.4: GENERAL AUTHENTICATE, P1 algorithm, P2 key reference,
+// Dynamic Authentication Template 7C { 82 00 (response requested), input }.
+apdu::Command generalAuthenticateCommand(std::uint8_t algorithm, std::uint8_t keyReference, std::uint8_t dataTag,
+                                         ByteView input)
+{
+    apdu::Command c = make(0x87, algorithm, keyReference);
+    apdu::TlvWriter inner;
+    inner.add(0x82, ByteView{});
+    inner.add(dataTag, input);
+    c.data = inner.wrap(0x7C);
+    c.le = kShortLe;
+    return c;
+}
+
+// YubiKey: GET VERSION answers major, minor, patch.
+apdu::Command yubikeyVersionCommand()
+{
+    apdu::Command c = make(0xFD, 0x00, 0x00);
+    c.le = kShortLe;
+    return c;
+}
+
+// YubiKey 5+: GET SERIAL answers the serial as 4 bytes big-endian.
+apdu::Command yubikeySerialCommand()
+{
+    apdu::Command c = make(0xF8, 0x00, 0x00);
+    c.le = kShortLe;
+    return c;
+}
+
+// YubiKey 5.3+: GET METADATA for a key slot or PIN reference.
+apdu::Command yubikeyMetadataCommand(std::uint8_t slot)
+{
+    apdu::Command c = make(0xF7, 0x00, slot);
+    c.le = kShortLe;
+    return c;
+}
+
+} // namespace tessera::drivers::piv

@@ -1,0 +1,47 @@
+// Builders for every command APDU the PIV driver sends, one function per
+// card command, each citing its clause of SP 800-73-4 part 2 (or the YubiKey
+// PIV extension it uses). Response parsing lives with the data it yields.
+#pragma once
+
+#include <cstdint>
+
+#include "apdu/apdu.hpp"
+#include "common/bytes.hpp"
+#include "common/secure_bytes.hpp"
+
+namespace tessera::drivers::piv {
+
+// Le = 256 (short form 00): extended length is never assumed; the transmitter
+// follows 61xx with GET RESPONSE for longer answers.
+inline constexpr std::uint32_t kShortLe = 256;
+
+// SP 800-73-4 part 2 section 3.1.1 SELECT.
+apdu::Command selectCommand();
+// SP 800-73-4 part 2 section 3.1.2 GET DATA: 00 CB 3F FF 5C len tag.
+apdu::Command getDataCommand(std::uint32_t objectTag);
+// SP 800-73-4 part 2 section 3.2.1 VERIFY with the PIN padded with FF to 8
+// bytes (sensitive). Throws Error(pinLenRange) unless 6..8 bytes.
+apdu::Command verifyCommand(std::uint8_t pinReference, const SecureBytes& pin);
+// Section 3.2.1 VERIFY without data: asks for the PIN's status.
+apdu::Command verifyStatusCommand(std::uint8_t pinReference);
+// Section 3.2.1 VERIFY with P1 = FF and no data: resets the security status.
+apdu::Command verifyResetCommand(std::uint8_t pinReference);
+// Section 3.2.2 CHANGE REFERENCE DATA: old || new, each padded to 8 (sensitive).
+apdu::Command changeReferenceCommand(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin);
+// Section 3.2.3 RESET RETRY COUNTER: PUK || new PIN, each padded to 8 (sensitive).
+apdu::Command resetRetryCommand(const SecureBytes& puk, const SecureBytes& newPin);
+// Section 3.2.4 GENERAL AUTHENTICATE: 7C { 82 00, dataTag input }; dataTag is
+// 81 (challenge: sign / RSA decrypt) or 85 (exponentiation: ECDH).
+apdu::Command generalAuthenticateCommand(std::uint8_t algorithm, std::uint8_t keyReference, std::uint8_t dataTag,
+                                         ByteView input);
+
+// YubiKey PIV extensions (Yubico "PIV commands" reference).
+apdu::Command yubikeyVersionCommand();                     // 00 FD 00 00
+apdu::Command yubikeySerialCommand();                      // 00 F8 00 00
+apdu::Command yubikeyMetadataCommand(std::uint8_t slot);   // 00 F7 00 slot (firmware 5.3+)
+
+// Appends the PIN padded with FF to 8 bytes to `out` (SP 800-73-4 part 2
+// section 3.2.1); throws Error(pinLenRange) unless the PIN is 6..8 bytes.
+void appendPaddedPin(Bytes& out, const SecureBytes& pin);
+
+} // namespace tessera::drivers::piv
