@@ -137,6 +137,7 @@ void check(long rv, const char* call)
 
 bool ReaderState::present() const { return (eventState & SCARD_STATE_PRESENT) != 0; }
 bool ReaderState::changed() const { return (eventState & SCARD_STATE_CHANGED) != 0; }
+void ReaderState::acknowledge() { currentState = eventState & ~static_cast<std::uint32_t>(SCARD_STATE_CHANGED); }
 bool ReaderState::unknownReader() const { return (eventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE)) != 0; }
 
 Context::Context()

@@ -32,7 +32,12 @@ struct ReaderState {
     bool changed() const;           // SCARD_STATE_CHANGED in eventState
     bool unknownReader() const;     // SCARD_STATE_UNKNOWN or IGNORE in eventState
     std::uint16_t eventCounter() const { return static_cast<std::uint16_t>(eventState >> 16); }
+    // Takes the reported state as known, so the next wait blocks until it changes.
+    void acknowledge();
 };
+
+// Timeout for an unbounded SCardGetStatusChange.
+inline constexpr std::uint32_t kInfinite = 0xFFFFFFFF;
 
 class Context {
 public:

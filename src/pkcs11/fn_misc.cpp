@@ -26,7 +26,7 @@ CK_RV digestFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK
             op.result = op.hasher->finish();
         }
         CK_RV rv = writeOutput(*op.result, out, outLen);
-        if (rv == CKR_OK) slot.reset();
+        if (rv == CKR_OK && out != nullptr) slot.reset();
         return rv;
     });
 }

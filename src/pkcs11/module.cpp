@@ -46,6 +46,7 @@ void Module::initialize(CK_VOID_PTR initArgs)
     setMutexCallbacks(parseInitArgs(initArgs));
     gInstance = std::make_shared<Module>();
     gPid = getpid();
+    gInstance->primeEvents();
 }
 
 void Module::finalize()
@@ -56,6 +57,7 @@ void Module::finalize()
         if (!gInstance || gPid != getpid()) failRv(CKR_CRYPTOKI_NOT_INITIALIZED);
         old = std::move(gInstance);
     }
+    old->beginFinalize();
     // old is released here or when the last running call finishes.
 }
 

@@ -12,6 +12,7 @@
 #include "card-drivers/registry.hpp"
 #include "pkcs11/config.hpp"
 #include "pkcs11/session.hpp"
+#include "pkcs11/slot_events.hpp"
 #include "pkcs11/slot.hpp"
 
 namespace tessera::pkcs11 {
@@ -46,8 +47,18 @@ public:
     std::size_t sessionCount(CK_SLOT_ID slotId, bool readWriteOnly);
     CK_OBJECT_HANDLE nextObjectHandle() { return ++objectCounter_; }
 
+    // C_WaitForSlotEvent (module_events.cpp): a pending event or nullopt, at once;
+    // or block in SCardGetStatusChange until one happens. C_Finalize wakes
+    // blocked waiters (CKR_CRYPTOKI_NOT_INITIALIZED).
+    std::optional<CK_SLOT_ID> pollEvent();
+    CK_SLOT_ID waitForEvent();
+    void beginFinalize();
+    void primeEvents();  // the slot states at C_Initialize are not events
+
 private:
     void refreshReaders();
+    std::vector<std::pair<CK_SLOT_ID, SlotSnapshot>> observe(pcsc::Context& context, std::vector<pcsc::ReaderState>& states);
+    void registerWaiter(pcsc::Context* context, bool add);
     struct ReaderStatus {
         bool known = false;
         bool present = false;
@@ -62,6 +73,10 @@ private:
     std::map<CK_SESSION_HANDLE, SessionPtr> sessions_;
     ModuleMutex contextMutex_;  // context_
     std::unique_ptr<pcsc::Context> context_;
+    EventTracker events_;
+    std::atomic<bool> finalizing_{false};
+    std::mutex waitersMutex_;  // OS mutex: C_Finalize runs it while waiters block
+    std::vector<pcsc::Context*> waiters_;
     std::atomic<CK_SESSION_HANDLE> sessionCounter_{0};
     std::atomic<CK_OBJECT_HANDLE> objectCounter_{0};
 };
