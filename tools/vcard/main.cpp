@@ -1,0 +1,118 @@
+// tessera-vcard: a software PIV card with real crypto, reached through vsmartcard's
+// vpcd reader driver. `provision` writes a card's state file, `serve` plugs
+// the card into vpcd; the test harness (scripts/with-virtual-cards) relies on
+// this command line exactly.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "persistence.hpp"
+#include "provisioning.hpp"
+#include "vpcd_server.hpp"
+
+namespace {
+
+using namespace tessera::vcard;
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  tessera-vcard provision --type piv --profile yubikey|plain --state FILE [--empty]\n"
+    "                          [--mgmt-alg 3des|aes128|aes192|aes256]\n"
+    "  tessera-vcard serve --state FILE [--host 127.0.0.1] --port PORT [--trace]\n";
+
+int usage(const std::string& why)
+{
+    if (!why.empty()) std::fprintf(stderr, "tessera-vcard: %s\n", why.c_str());
+    std::fputs(kUsage, stderr);
+    return 2;
+}
+
+// --name value pairs and bare --flags; throws std::invalid_argument on anything else.
+std::map<std::string, std::string> parseOptions(const std::vector<std::string>& args,
+                                                const std::vector<std::string>& flags)
+{
+    std::map<std::string, std::string> out;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument '" + a + "'");
+        std::string name = a.substr(2), value;
+        if (auto eq = name.find('='); eq != std::string::npos) {
+            value = name.substr(eq + 1);
+            name = name.substr(0, eq);
+        } else if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
+            value = "1";
+        } else if (i + 1 < args.size()) {
+            value = args[++i];
+        } else {
+            throw std::invalid_argument("option --" + name + " needs a value");
+        }
+        out[name] = value;
+    }
+    return out;
+}
+
+std::uint8_t parseMgmtAlg(const std::string& s)
+{
+    if (s == "3des" || s == "tdes") return alg::tdes;
+    if (s == "aes128") return alg::aes128;
+    if (s == "aes192") return alg::aes192;
+    if (s == "aes256") return alg::aes256;
+    throw std::invalid_argument("unknown management key algorithm '" + s + "'");
+}
+
+int provision(const std::vector<std::string>& args)
+{
+    auto o = parseOptions(args, {"empty"});
+    for (const auto& [k, v] : o)
+        if (k != "type" && k != "profile" && k != "state" && k != "empty" && k != "mgmt-alg")
+            return usage("unknown option --" + k);
+    if (o["type"] != "piv") return usage("provision needs --type piv");
+    if (o["state"].empty()) return usage("provision needs --state FILE");
+    ProvisionOptions p;
+    p.profile = parseProfile(o.count("profile") ? o["profile"] : "yubikey");
+    p.empty = o.count("empty") != 0;
+    if (o.count("mgmt-alg")) p.mgmtAlgorithm = parseMgmtAlg(o["mgmt-alg"]);
+    saveState(o["state"], provisionCard(p));
+    return 0;
+}
+
+int serveCommand(const std::vector<std::string>& args)
+{
+    auto o = parseOptions(args, {"trace"});
+    for (const auto& [k, v] : o)
+        if (k != "state" && k != "host" && k != "port" && k != "trace") return usage("unknown option --" + k);
+    ServeOptions s;
+    s.statePath = o["state"];
+    if (s.statePath.empty()) return usage("serve needs --state FILE");
+    if (o.count("host")) s.host = o["host"];
+    unsigned long port = std::stoul(o.count("port") ? o["port"] : "0");
+    if (port == 0 || port > 65535) return usage("serve needs --port PORT (1-65535)");
+    s.port = static_cast<std::uint16_t>(port);
+    s.trace = o.count("trace") != 0 || std::getenv("TESSERA_VCARD_TRACE") != nullptr;
+    return serve(s);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") return usage(args.empty() ? "no command" : "");
+    std::string command = args[0];
+    args.erase(args.begin());
+    try {
+        if (command == "provision") return provision(args);
+        if (command == "serve") return serveCommand(args);
+        return usage("unknown command '" + command + "'");
+    } catch (const std::invalid_argument& e) {
+        return usage(e.what());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tessera-vcard: %s\n", e.what());
+        return 1;
+    }
+}

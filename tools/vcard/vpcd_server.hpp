@@ -1,0 +1,38 @@
+// The transport between the virtual card and vsmartcard's vpcd reader driver:
+// the card connects to vpcd over TCP (retrying every 100 ms, and again after
+// the connection drops), speaks vpcd's framing (2-byte big-endian length +
+// payload; 1-byte payloads are power off/on, reset and get-ATR), persists the
+// state after each change, and exits cleanly on SIGTERM/SIGINT.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/bytes.hpp"
+
+namespace tessera::vcard {
+
+class PivCard;
+
+struct ServeOptions {
+    std::string statePath;
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    bool trace = false; // APDU trace on stderr (secrets redacted)
+};
+
+// Runs until SIGTERM/SIGINT; returns the process exit status.
+int serve(const ServeOptions& options);
+
+// vpcd control bytes (vsmartcard vpcd.h).
+namespace vpcd {
+constexpr std::uint8_t powerOff = 0x00;
+constexpr std::uint8_t powerOn = 0x01;
+constexpr std::uint8_t reset = 0x02;
+constexpr std::uint8_t getAtr = 0x04;
+} // namespace vpcd
+
+// One vpcd payload in, the payload to send back (empty: send nothing). Exposed for tests.
+Bytes handleVpcdPayload(PivCard& card, ByteView payload);
+
+} // namespace tessera::vcard
