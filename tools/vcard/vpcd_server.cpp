@@ -80,6 +80,11 @@ bool readExact(int fd, std::uint8_t* p, std::size_t n)
             continue;
         }
         if (r <= 0) return false;
+        // Debian's vpcd sends a frame's length and its data in two writes; without
+        // an immediate ACK the data waits for the delayed-ACK timer (~43 ms per
+        // APDU). Linux clears TCP_QUICKACK after each use, so set it every read.
+        int one = 1;
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
         p += r;
         n -= static_cast<std::size_t>(r);
     }
@@ -114,26 +119,45 @@ bool waitReadable(int fd)
     return false;
 }
 
-// Secrets travel in VERIFY, CHANGE REFERENCE, RESET RETRY, IMPORT and SET MGMT KEY.
-std::string describe(ByteView capdu)
+// The PIV card behind the VirtualCard interface.
+class PivEndpoint final : public VirtualCard {
+public:
+    explicit PivEndpoint(PivCard& card) : card_(card) {}
+    Bytes atr() const override { return card_.atr(); }
+    void powerOn() override { card_.powerOn(); }
+    void powerOff() override { card_.powerOff(); }
+    void reset() override { card_.reset(); }
+    Bytes transmit(ByteView command) override { return card_.transmit(command); }
+    bool takeDirty() override { return card_.takeDirty(); }
+    void save(const std::string& path) const override { saveState(path, card_.state()); }
+    // Secrets travel in VERIFY, CHANGE REFERENCE, RESET RETRY, IMPORT and SET MGMT KEY.
+    bool carriesSecret(ByteView capdu) const override
+    {
+        std::uint8_t ins = capdu[1];
+        return ins == 0x20 || ins == 0x24 || ins == 0x2C || ins == 0xFE || ins == 0xFF;
+    }
+
+private:
+    PivCard& card_;
+};
+
+std::string describe(const VirtualCard& card, ByteView capdu)
 {
     if (capdu.size() < 5) return toHex(capdu);
-    std::uint8_t ins = capdu[1];
-    bool secret = ins == 0x20 || ins == 0x24 || ins == 0x2C || ins == 0xFE || ins == 0xFF;
-    return secret ? toHex(capdu.first(5)) + " [redacted]" : toHex(capdu);
+    return card.carriesSecret(capdu) ? toHex(capdu.first(5)) + " [redacted]" : toHex(capdu);
 }
 
-void persist(PivCard& card, const ServeOptions& o)
+void persist(VirtualCard& card, const ServeOptions& o)
 {
     if (!card.takeDirty()) return;
     try {
-        saveState(o.statePath, card.state());
+        card.save(o.statePath);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tessera-vcard: %s\n", e.what());
     }
 }
 
-void session(int fd, PivCard& card, const ServeOptions& o)
+void session(int fd, VirtualCard& card, const ServeOptions& o)
 {
     for (;;) {
         if (!waitReadable(fd)) return;
@@ -143,7 +167,7 @@ void session(int fd, PivCard& card, const ServeOptions& o)
         if (!payload.empty() && !readExact(fd, payload.data(), payload.size())) return;
         Bytes answer = handleVpcdPayload(card, payload);
         if (o.trace && payload.size() > 1)
-            std::fprintf(stderr, "tessera-vcard: > %s\ntessera-vcard: < %s\n", describe(payload).c_str(),
+            std::fprintf(stderr, "tessera-vcard: > %s\ntessera-vcard: < %s\n", describe(card, payload).c_str(),
                          toHex(answer).c_str());
         persist(card, o);
         if (!answer.empty() && !writeFrame(fd, answer)) return;
@@ -153,6 +177,12 @@ void session(int fd, PivCard& card, const ServeOptions& o)
 } // namespace
 
 Bytes handleVpcdPayload(PivCard& card, ByteView payload)
+{
+    PivEndpoint endpoint(card);
+    return handleVpcdPayload(endpoint, payload);
+}
+
+Bytes handleVpcdPayload(VirtualCard& card, ByteView payload)
 {
     if (payload.size() == 1) {
         switch (payload[0]) {
@@ -169,8 +199,14 @@ Bytes handleVpcdPayload(PivCard& card, ByteView payload)
 
 int serve(const ServeOptions& o)
 {
-    installSignals();
     PivCard card(loadState(o.statePath));
+    PivEndpoint endpoint(card);
+    return serveCard(o, endpoint);
+}
+
+int serveCard(const ServeOptions& o, VirtualCard& card)
+{
+    installSignals();
     bool announced = false;
     while (!g_stop) {
         int fd = connectOnce(o);
