@@ -1,6 +1,7 @@
 // Driver registry; see registry.hpp.
 #include "card-drivers/registry.hpp"
 
+#include "card-drivers/openpgp/openpgp_driver.hpp"
 #include "card-drivers/piv/piv_driver.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
@@ -35,6 +36,7 @@ std::unique_ptr<Card> Registry::recognise(apdu::Channel& channel) const
 void registerBuiltinDrivers(Registry& registry)
 {
     piv::registerDriver(registry);
+    openpgp::registerDriver(registry);
 }
 
 } // namespace tessera::drivers

@@ -1,0 +1,120 @@
+// The OpenPGP card (OpenPGP card spec 3.4.1, and 2.x cards) behind the
+// driver interface: token reading, PIN commands, private-key operations.
+// Card differences are named quirk flags (OpenPgpQuirks) set when the card
+// is identified, never vendor checks in command code.
+//
+// Keys follow OpenSC: ids 01 signature, 02 decryption, 03 authentication.
+// The signature key needs PW1 as 81, the others PW1 as 82 (C_Login verifies
+// 82); with C4 byte 1 = 00 (PW1 valid for one signature) the signature key
+// is PinPolicy::always.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "card-drivers/driver.hpp"
+#include "card-drivers/openpgp/openpgp_data.hpp"
+#include "card-drivers/openpgp/openpgp_kdf.hpp"
+#include "card-drivers/openpgp/openpgp_objects.hpp"
+
+namespace tessera::drivers::openpgp {
+
+struct OpenPgpQuirks {
+    // Extended Lc/Le (7F66 present, or card capabilities b7 of the
+    // historical bytes); otherwise short APDUs with command chaining.
+    bool extendedLength = false;
+    // Section 4.3.2: an active KDF-DO; PINs are sent as their S2K hash.
+    bool kdf = false;
+    // C4 byte 1 = 01: one VERIFY 81 serves several signatures.
+    bool pw1ValidForSeveral = false;
+    // GET CHALLENGE offered (C0 b7).
+    bool getChallenge = false;
+    // Only one cardholder certificate, the authentication key's, without
+    // SELECT DATA: 2.x cards and YubiKey firmware before 5.2.
+    bool singleCertificate = false;
+    // YubiKey firmware 5.2.0-5.4.3 want SELECT DATA's data preceded by its length.
+    bool selectDataLengthPrefix = false;
+    // Refuses VERIFY P1=FF (2.x cards), or ignores P1 and still reports the
+    // PIN verified: resetPinState() answers false at once and the caller
+    // ends the transaction with a card reset.
+    bool noPinReset = false;
+    // Set after the first VERIFY P1=FF that answered 9000 was confirmed by a
+    // status VERIFY (63Cx); later resets are trusted without the check.
+    bool pinResetConfirmed = false;
+};
+
+// Firmware version a YubiKey reports (Yubico GET VERSION, 00 F1).
+struct FirmwareVersion {
+    std::uint8_t major = 0, minor = 0, patch = 0;
+    bool below(std::uint8_t maj, std::uint8_t min, std::uint8_t pat) const
+    {
+        if (major != maj) return major < maj;
+        if (minor != min) return minor < min;
+        return patch < pat;
+    }
+};
+
+class OpenPgpCard final : public Card {
+public:
+    // `data` and `kdf` as read by the probe (GET DATA 6E, F9).
+    OpenPgpCard(apdu::Channel& channel, ApplicationData data, KdfParameters kdf,
+                std::optional<FirmwareVersion> firmware);
+
+    std::string driverName() const override { return "OpenPGP"; }
+    void select() override;
+    TokenModel readToken() override;
+    PinInfo readPinInfo(std::uint8_t pinReference) override;
+
+    void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) override;
+    bool resetPinState(std::uint8_t pinReference) override;
+    void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) override;
+    void unblockPin(const SecureBytes& puk, const SecureBytes& newPin) override;
+
+    Bytes sign(const CardKey& key, ByteView input) override;
+    Bytes decrypt(const CardKey& key, ByteView input) override;
+    Bytes deriveEcdh(const CardKey& key, ByteView peerPoint) override;
+    Bytes random(std::size_t length) override;
+
+    const OpenPgpQuirks& quirks() const { return quirks_; }
+    const ApplicationData& applicationData() const { return data_; }
+
+private:
+    // openpgp_token.cpp
+    void refresh();
+    void applyQuirks();
+    void identify(TokenModel& token);
+    void readLabel(TokenModel& token);
+    std::optional<CardKey> readSlot(const KeySlot& slot, std::size_t index);
+    std::optional<Bytes> readCertificate(const KeySlot& slot);
+    void endCertificateSelection();
+
+    // openpgp_pin.cpp
+    apdu::Response transmitSecret(apdu::Command& command);
+    SecureBytes pinValue(PasswordKind kind, const SecureBytes& pin) const;
+    void checkPinLength(PasswordKind kind, const SecureBytes& pin) const;
+    bool confirmPinReset(std::uint8_t pinReference);
+
+    // openpgp_crypto.cpp
+    std::uint32_t responseLe() const;
+    Bytes transmitOperation(const apdu::Command& command, const char* what);
+
+    apdu::Channel& channel_;
+    ApplicationData data_;
+    KdfParameters kdf_;
+    std::optional<FirmwareVersion> firmware_;
+    OpenPgpQuirks quirks_;
+    bool dataFresh_ = true;           // data_ just read by the probe: readToken needs no new GET DATA 6E
+    std::uint8_t selectedOccurrence_ = 0;  // 7F21 occurrence the card has selected (SELECT DATA)
+};
+
+// Builds the CardKey of a slot from its attributes and public key.
+CardKey makeCardKey(const KeySlot& slot, const KeyAttributes& attributes, Bytes spki, unsigned bits,
+                    bool pw1ValidForSeveral);
+
+// Section 4.3.2: GET DATA F9; no KDF-DO (6A88) gives inactive parameters.
+KdfParameters readKdf(apdu::Channel& channel);
+
+// The driver object (also used by tests without the registry).
+std::unique_ptr<Driver> makeDriver();
+
+} // namespace tessera::drivers::openpgp

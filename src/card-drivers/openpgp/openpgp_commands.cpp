@@ -1,0 +1,143 @@
+// Command APDU builders for the OpenPGP card application (OpenPGP card spec
+// 3.4.1 section 7.2). Data fields are built with the BER-TLV writer; secrets
+// go only into commands marked sensitive, into buffers reserved up front so
+// no reallocation leaves an unwiped copy behind.
+#include "card-drivers/openpgp/openpgp_commands.hpp"
+
+#include "apdu/tlv.hpp"
+#include "card-drivers/openpgp/openpgp_objects.hpp"
+
+namespace tessera::drivers::openpgp {
+
+namespace {
+
+apdu::Command make(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
+{
+    apdu::Command c;
+    c.ins = ins;
+    c.p1 = p1;
+    c.p2 = p2;
+    return c;
+}
+
+void append(Bytes& out, const SecureBytes& secret) { out.insert(out.end(), secret.view().begin(), secret.view().end()); }
+
+} // namespace
+
+// Section 7.2.1: SELECT, P1 04 (by DF name), P2 00.
+apdu::Command selectCommand()
+{
+    apdu::Command c = make(0xA4, 0x04, 0x00);
+    c.data.assign(kAidPrefix.begin(), kAidPrefix.end());
+    c.le = kShortLe;
+    return c;
+}
+
+// Section 7.2.6: GET DATA, P1-P2 the tag (one- or two-byte).
+apdu::Command getDataCommand(std::uint32_t tag, std::uint32_t le)
+{
+    apdu::Command c = make(0xCA, static_cast<std::uint8_t>((tag >> 8) & 0xFF), static_cast<std::uint8_t>(tag & 0xFF));
+    c.le = le;
+    return c;
+}
+
+// Section 7.2.5: SELECT DATA, P1 occurrence (0 = first), P2 04, tag list 60 { 5C tag }.
+apdu::Command selectDataCommand(std::uint8_t occurrence, bool lengthPrefix)
+{
+    apdu::Command c = make(0xA5, occurrence, 0x04);
+    Bytes inner = apdu::tlv(0x5C, apdu::encodeTag(kCardholderCertificateTag));
+    Bytes data = apdu::tlv(0x60, inner);
+    if (lengthPrefix) c.data.push_back(static_cast<std::uint8_t>(data.size()));
+    c.data.insert(c.data.end(), data.begin(), data.end());
+    return c;
+}
+
+// Section 7.2.14: P1 81 reads the public key; data is the CRT with no content.
+apdu::Command readPublicKeyCommand(std::uint8_t crt, std::uint32_t le)
+{
+    apdu::Command c = make(0x47, 0x81, 0x00);
+    c.data = apdu::tlv(crt, ByteView{});
+    c.le = le;
+    return c;
+}
+
+// Section 7.2.2: VERIFY, P1 00, P2 81/82/83.
+apdu::Command verifyCommand(std::uint8_t pinReference, const SecureBytes& pin)
+{
+    apdu::Command c = make(0x20, 0x00, pinReference);
+    c.sensitive = true;
+    c.data.reserve(pin.size());
+    append(c.data, pin);
+    return c;
+}
+
+apdu::Command verifyStatusCommand(std::uint8_t pinReference) { return make(0x20, 0x00, pinReference); }
+
+apdu::Command verifyResetCommand(std::uint8_t pinReference) { return make(0x20, 0xFF, pinReference); }
+
+// Section 7.2.3: CHANGE REFERENCE DATA, P1 00, P2 81 (PW1) or 83 (PW3).
+apdu::Command changeReferenceCommand(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin)
+{
+    apdu::Command c = make(0x24, 0x00, pinReference);
+    c.sensitive = true;
+    c.data.reserve(oldPin.size() + newPin.size());
+    append(c.data, oldPin);
+    append(c.data, newPin);
+    return c;
+}
+
+// Section 7.2.4: RESET RETRY COUNTER, P1 00 (resetting code in the data), P2 81.
+apdu::Command resetRetryCommand(const SecureBytes& resettingCode, const SecureBytes& newPin)
+{
+    apdu::Command c = make(0x2C, 0x00, kPw1Sign);
+    c.sensitive = true;
+    c.data.reserve(resettingCode.size() + newPin.size());
+    append(c.data, resettingCode);
+    append(c.data, newPin);
+    return c;
+}
+
+// Section 7.2.10: PSO, P1 9E (digital signature returned), P2 9A (data to sign).
+apdu::Command computeSignatureCommand(ByteView input, std::uint32_t le)
+{
+    apdu::Command c = make(0x2A, 0x9E, 0x9A);
+    c.data.assign(input.begin(), input.end());
+    c.le = le;
+    return c;
+}
+
+// Section 7.2.13: INTERNAL AUTHENTICATE, P1-P2 00 00, with the authentication key.
+apdu::Command internalAuthenticateCommand(ByteView input, std::uint32_t le)
+{
+    apdu::Command c = make(0x88, 0x00, 0x00);
+    c.data.assign(input.begin(), input.end());
+    c.le = le;
+    return c;
+}
+
+// Section 7.2.11: PSO, P1 80 (plain value returned), P2 86 (enciphered data).
+apdu::Command decipherCommand(Bytes data, std::uint32_t le)
+{
+    apdu::Command c = make(0x2A, 0x80, 0x86);
+    c.data = std::move(data);
+    c.le = le;
+    return c;
+}
+
+// Section 7.2.15: GET CHALLENGE, Le = number of random bytes.
+apdu::Command getChallengeCommand(std::uint32_t length)
+{
+    apdu::Command c = make(0x84, 0x00, 0x00);
+    c.le = length;
+    return c;
+}
+
+// Yubico OpenPGP applet: GET VERSION (INS F1) answers the firmware version.
+apdu::Command yubikeyVersionCommand()
+{
+    apdu::Command c = make(0xF1, 0x00, 0x00);
+    c.le = kShortLe;
+    return c;
+}
+
+} // namespace tessera::drivers::openpgp
