@@ -45,7 +45,7 @@ const MechanismSpec kMechanisms[] = {
 struct KeySizes {
     CK_ULONG min = 0, max = 0;
     bool any = false;
-    bool sign = false, decrypt = false, derive = false, rsaBlock = false;
+    bool sign = false, decrypt = false, derive = false, rsaBlock = false, rawDecrypt = false;
     void add(const drivers::CardKey& k)
     {
         min = any ? std::min<CK_ULONG>(min, k.bits) : k.bits;
@@ -55,6 +55,7 @@ struct KeySizes {
         decrypt |= k.canDecrypt;
         derive |= k.canDerive;
         rsaBlock |= k.rsaSignInput == drivers::RsaSignInput::paddedBlock;
+        rawDecrypt |= k.canDecrypt && k.rsaDecryptReturnsPaddedBlock;
     }
 };
 } // namespace
@@ -98,7 +99,7 @@ std::vector<AdvertisedMechanism> advertisedMechanisms(const drivers::TokenModel&
         const KeySizes* sizes = nullptr;
         switch (m.family) {
         case MechFamily::rsaPkcs:
-        case MechFamily::rsaOaep: sizes = &rsa; break;
+        case MechFamily::rsaOaep: sizes = &rsa; break;  // OAEP further needs the raw block (below)
         case MechFamily::rsaX509:
         case MechFamily::rsaPss: sizes = rsa.rsaBlock ? &rsa : nullptr; break;  // needs the raw RSA operation
         case MechFamily::ecdsa: sizes = &ec; break;
@@ -108,7 +109,7 @@ std::vector<AdvertisedMechanism> advertisedMechanisms(const drivers::TokenModel&
         }
         if (sizes == nullptr || !sizes->any) continue;
         if (m.family == MechFamily::ecdh && !sizes->derive) continue;
-        if (m.family == MechFamily::rsaOaep && !sizes->decrypt) continue;
+        if (m.family == MechFamily::rsaOaep && !sizes->rawDecrypt) continue;  // OAEP is unpadded on the host
         info.ulMinKeySize = sizes->min;
         info.ulMaxKeySize = sizes->max;
         if (m.family == MechFamily::ecdsa || m.family == MechFamily::ecdh)
