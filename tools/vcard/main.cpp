@@ -1,5 +1,5 @@
-// tessera-vcard: a software PIV card with real crypto, reached through vsmartcard's
-// vpcd reader driver. `provision` writes a card's state file, `serve` plugs
+// tessera-vcard: software PIV and OpenPGP cards with real crypto, reached through
+// vsmartcard's vpcd reader driver. `provision` writes a card's state file, `serve` plugs
 // the card into vpcd; the test harness (scripts/with-virtual-cards) relies on
 // this command line exactly.
 #include <algorithm>
@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "openpgp_card.hpp"
+#include "openpgp_persistence.hpp"
+#include "openpgp_provisioning.hpp"
 #include "persistence.hpp"
 #include "provisioning.hpp"
 #include "vpcd_server.hpp"
@@ -23,7 +26,11 @@ constexpr const char* kUsage =
     "usage:\n"
     "  tessera-vcard provision --type piv --profile yubikey|plain --state FILE [--empty]\n"
     "                          [--mgmt-alg 3des|aes128|aes192|aes256]\n"
-    "  tessera-vcard serve --state FILE [--host 127.0.0.1] --port PORT [--trace]\n";
+    "  tessera-vcard provision --type openpgp --profile default|v34|v34-p256|v34-25519|v21 --state FILE\n"
+    "                          [--empty] [--keys sig=ALG,dec=ALG,aut=ALG]\n"
+    "                          (ALG: rsa2048 rsa3072 rsa4096 p256 p384 p521 ed25519 x25519 none)\n"
+    "  tessera-vcard serve --state FILE [--host 127.0.0.1] --port PORT [--trace]\n"
+    "  tessera-vcard fingerprints --state FILE   (OpenPGP: stored vs computed v4 fingerprints)\n";
 
 int usage(const std::string& why)
 {
@@ -65,13 +72,29 @@ std::uint8_t parseMgmtAlg(const std::string& s)
     throw std::invalid_argument("unknown management key algorithm '" + s + "'");
 }
 
+int provisionOpenPgp(std::map<std::string, std::string>& o)
+{
+    for (const auto& [k, v] : o)
+        if (k != "type" && k != "profile" && k != "state" && k != "empty" && k != "keys")
+            return usage("unknown option --" + k + " for an OpenPGP card");
+    OpenPgpProvisionOptions p = openPgpProvisionDefaults(o.count("profile") ? o["profile"] : "default");
+    p.empty = o.count("empty") != 0;
+    if (o.count("keys")) applyKeyList(p, o["keys"]);
+    saveOpenPgpState(o["state"], provisionOpenPgpCard(p));
+    return 0;
+}
+
 int provision(const std::vector<std::string>& args)
 {
     auto o = parseOptions(args, {"empty"});
+    if (o["type"] == "openpgp") {
+        if (o["state"].empty()) return usage("provision needs --state FILE");
+        return provisionOpenPgp(o);
+    }
     for (const auto& [k, v] : o)
         if (k != "type" && k != "profile" && k != "state" && k != "empty" && k != "mgmt-alg")
             return usage("unknown option --" + k);
-    if (o["type"] != "piv") return usage("provision needs --type piv");
+    if (o["type"] != "piv") return usage("provision needs --type piv|openpgp");
     if (o["state"].empty()) return usage("provision needs --state FILE");
     ProvisionOptions p;
     p.profile = parseProfile(o.count("profile") ? o["profile"] : "yubikey");
@@ -94,7 +117,22 @@ int serveCommand(const std::vector<std::string>& args)
     if (port == 0 || port > 65535) return usage("serve needs --port PORT (1-65535)");
     s.port = static_cast<std::uint16_t>(port);
     s.trace = o.count("trace") != 0 || std::getenv("TESSERA_VCARD_TRACE") != nullptr;
+    if (isOpenPgpStateFile(s.statePath)) {
+        OpenPgpCard card(loadOpenPgpState(s.statePath));
+        return serveCard(s, card);
+    }
     return serve(s);
+}
+
+// Exit 0 when every key's stored fingerprint is its v4 fingerprint, 1 otherwise.
+int fingerprintsCommand(const std::vector<std::string>& args)
+{
+    auto o = parseOptions(args, {});
+    if (o.size() != 1 || o["state"].empty()) return usage("fingerprints needs --state FILE");
+    std::string report;
+    bool ok = checkFingerprints(loadOpenPgpState(o["state"]), report);
+    std::fputs(report.c_str(), stdout);
+    return ok ? 0 : 1;
 }
 
 } // namespace
@@ -108,6 +146,7 @@ int main(int argc, char** argv)
     try {
         if (command == "provision") return provision(args);
         if (command == "serve") return serveCommand(args);
+        if (command == "fingerprints") return fingerprintsCommand(args);
         return usage("unknown command '" + command + "'");
     } catch (const std::invalid_argument& e) {
         return usage(e.what());

@@ -162,9 +162,10 @@ CardState loadState(const std::string& path)
     return parseState(text.str());
 }
 
-void saveState(const std::string& path, const CardState& state)
+void saveState(const std::string& path, const CardState& state) { writeFileAtomically(path, serializeState(state)); }
+
+void writeFileAtomically(const std::string& path, const std::string& text)
 {
-    std::string text = serializeState(state);
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));

@@ -30,4 +30,8 @@ CardState parseState(const std::string& text);
 CardState loadState(const std::string& path);
 void saveState(const std::string& path, const CardState& state);
 
+// The atomic replace above (temporary file, fsync, rename; mode 0600), shared
+// with the OpenPGP card's state file (openpgp_persistence.hpp).
+void writeFileAtomically(const std::string& path, const std::string& text);
+
 } // namespace tessera::vcard
