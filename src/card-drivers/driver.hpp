@@ -12,6 +12,7 @@
 
 #include "apdu/channel.hpp"
 #include "common/bytes.hpp"
+#include "common/error.hpp"
 #include "common/secure_bytes.hpp"
 
 namespace tessera::drivers {
@@ -63,6 +64,9 @@ struct TokenModel {
     std::uint8_t hardwareMajor = 0, hardwareMinor = 0;
     std::uint8_t firmwareMajor = 0, firmwareMinor = 0;
     PinInfo userPin;
+    // The card's administrator PIN when PKCS#11 CKU_SO maps to one (OpenPGP PW3);
+    // nullopt when the card has none that can be verified on its own (PIV).
+    std::optional<PinInfo> soPin;
     std::vector<CardKey> keys;
 };
 
@@ -89,6 +93,13 @@ public:
     virtual void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) = 0;
     // Unblock the user PIN with the PUK / resetting code and set a new one.
     virtual void unblockPin(const SecureBytes& puk, const SecureBytes& newPin) = 0;
+    // With the SO PIN verified in this transaction: set a new user PIN and
+    // reset its retry counter (C_InitPIN). Cards without an SO PIN: unsupported.
+    virtual void initPin(const SecureBytes& newPin)
+    {
+        (void)newPin;
+        throw Error(Errc::unsupported, "the card has no SO PIN to initialise the user PIN with");
+    }
 
     // Private-key operations; the PIN, when needed, is already verified.
     // sign(): RSA input per key.rsaSignInput; EC input is the hash; returns

@@ -27,7 +27,7 @@ CK_RV login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR p
     switch (userType) {
     case CKU_USER: loginUser(*s, pin); return CKR_OK;
     case CKU_CONTEXT_SPECIFIC: loginContextSpecific(*s, pin); return CKR_OK;
-    case CKU_SO: return CKR_USER_TYPE_INVALID;  // PIV/OpenPGP SO functions come with key management
+    case CKU_SO: loginSecurityOfficer(*m, *s, pin); return CKR_OK;
     default: return CKR_USER_TYPE_INVALID;
     }
 }
@@ -69,14 +69,16 @@ CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
     return guarded("C_GetSessionInfo", [&] {
         auto s = Module::get()->session(hSession);
         requireNonNull(pInfo);
-        bool loggedIn = false;
+        bool loggedIn = false, so = false;
         {
             std::scoped_lock lock(s->slot->stateMutex);
             loggedIn = s->token->userLoggedIn;
+            so = s->token->soLoggedIn;
         }
         pInfo->slotID = s->slot->id();
         pInfo->flags = s->flags & (CKF_RW_SESSION | CKF_SERIAL_SESSION);
-        if (s->readWrite()) pInfo->state = loggedIn ? CKS_RW_USER_FUNCTIONS : CKS_RW_PUBLIC_SESSION;
+        if (so) pInfo->state = CKS_RW_SO_FUNCTIONS;
+        else if (s->readWrite()) pInfo->state = loggedIn ? CKS_RW_USER_FUNCTIONS : CKS_RW_PUBLIC_SESSION;
         else pInfo->state = loggedIn ? CKS_RO_USER_FUNCTIONS : CKS_RO_PUBLIC_SESSION;
         pInfo->ulDeviceError = 0;
         return CKR_OK;
@@ -103,9 +105,8 @@ CK_RV C_Logout(CK_SESSION_HANDLE hSession)
     return guarded("C_Logout", [&] {
         auto s = Module::get()->session(hSession);
         std::scoped_lock lock(s->slot->stateMutex);
-        if (!s->token->userLoggedIn) return CKR_USER_NOT_LOGGED_IN;
-        s->token->userLoggedIn = false;
-        s->token->userPin.clear();
+        if (!s->token->userLoggedIn && !s->token->soLoggedIn) return CKR_USER_NOT_LOGGED_IN;
+        s->token->logout();
         return CKR_OK;
     });
 }
@@ -120,7 +121,13 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
         if (!s->readWrite()) return CKR_SESSION_READ_ONLY;
         SecureBytes oldPin = pinFrom(pOldPin, ulOldLen);
         SecureBytes newPin = pinFrom(pNewPin, ulNewLen);
-        const std::uint8_t reference = s->token->model.userPin.reference;
+        bool so = false;
+        {
+            std::scoped_lock lock(s->slot->stateMutex);
+            so = s->token->soLoggedIn;
+        }
+        auto& info = so ? *s->token->model.soPin : s->token->model.userPin;
+        const std::uint8_t reference = info.reference;
         s->slot->withCard(s->token, [&](apdu::Channel& ch, drivers::Card& card) {
             apdu::Transaction tx(ch);
             card.select();
@@ -128,17 +135,22 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
             return 0;
         });
         std::scoped_lock lock(s->slot->stateMutex);
-        if (s->token->userLoggedIn) s->token->userPin = newPin;
-        s->token->model.userPin.triesLeft = s->token->model.userPin.maxTries;
+        if (so) s->token->soPin = newPin;
+        else if (s->token->userLoggedIn) s->token->userPin = newPin;
+        info.triesLeft = info.maxTries;
         return CKR_OK;
     });
 }
 
-CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR, CK_ULONG)
+// 5.6.1: C_InitPIN in a read/write SO session sets the user PIN (OpenPGP:
+// RESET RETRY COUNTER after VERIFY PW3, in one transaction).
+CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
     return guarded("C_InitPIN", [&] {
-        Module::get()->session(hSession);
-        return CKR_USER_NOT_LOGGED_IN;  // needs an SO login, which comes with key management
+        auto s = Module::get()->session(hSession);
+        if (!s->readWrite()) return CKR_SESSION_READ_ONLY;
+        initUserPin(*s, pinFrom(pPin, ulPinLen));
+        return CKR_OK;
     });
 }
 

@@ -66,6 +66,12 @@ CK_RV signFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_U
             *outLen = signatureLength(key);  // length query keeps the operation
             return CKR_OK;
         }
+        // The signature length is known exactly: a short buffer is answered
+        // without a card operation (and without spending a context-specific login).
+        if (!op.result && *outLen < signatureLength(key)) {
+            *outLen = signatureLength(key);
+            return CKR_BUFFER_TOO_SMALL;
+        }
         if (!op.result) {
             Bytes input = cardSignInput(op, key, collectInput(op, data));
             auto m = Module::get();

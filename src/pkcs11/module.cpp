@@ -185,6 +185,10 @@ TokenPtr Module::token(Slot& slot)
 SessionPtr Module::openSession(const std::shared_ptr<Slot>& slot, CK_FLAGS flags)
 {
     auto tok = token(*slot);
+    if ((flags & CKF_RW_SESSION) == 0) {
+        std::scoped_lock lock(slot->stateMutex);
+        if (tok->soLoggedIn) failRv(CKR_SESSION_READ_WRITE_SO_EXISTS);
+    }
     CK_SESSION_HANDLE h = ++sessionCounter_;
     auto s = std::make_shared<Session>(h, slot, tok, flags);
     std::scoped_lock lock(mutex_);
@@ -217,8 +221,7 @@ void Module::closeSession(CK_SESSION_HANDLE handle)
     // PKCS#11 3.0 section 5.6.4: closing the last session of a token logs the user out.
     if (sessionCount(closing->slot->id(), false) == 0) {
         std::scoped_lock lock(closing->slot->stateMutex);
-        closing->token->userLoggedIn = false;
-        closing->token->userPin.clear();
+        closing->token->logout();
     }
 }
 
@@ -231,8 +234,7 @@ void Module::closeAllSessions(CK_SLOT_ID slotId)
     }
     if (auto tok = s->currentToken()) {
         std::scoped_lock lock(s->stateMutex);
-        tok->userLoggedIn = false;
-        tok->userPin.clear();
+        tok->logout();
     }
 }
 

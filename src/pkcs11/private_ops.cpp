@@ -8,8 +8,9 @@ namespace tessera::pkcs11 {
 
 namespace {
 
-// Verifies pin inside one transaction and leaves nothing verified behind.
-void verifyOnly(Session& session, std::uint8_t reference, const SecureBytes& pin)
+// Verifies pin inside one transaction and leaves nothing verified behind;
+// keeps the retry counter of `info` (user or SO PIN) up to date.
+void verifyOnly(Session& session, drivers::PinInfo& info, std::uint8_t reference, const SecureBytes& pin)
 {
     auto& token = session.token;
     try {
@@ -18,12 +19,12 @@ void verifyOnly(Session& session, std::uint8_t reference, const SecureBytes& pin
         });
     } catch (const Error& e) {
         std::scoped_lock lock(session.slot->stateMutex);
-        if (e.code() == Errc::pinIncorrect) token->model.userPin.triesLeft = e.retriesLeft();
-        if (e.code() == Errc::pinLocked) token->model.userPin.triesLeft = 0;
+        if (e.code() == Errc::pinIncorrect) info.triesLeft = e.retriesLeft();
+        if (e.code() == Errc::pinLocked) info.triesLeft = 0;
         throw;
     }
     std::scoped_lock lock(session.slot->stateMutex);
-    token->model.userPin.triesLeft = token->model.userPin.maxTries;
+    info.triesLeft = info.maxTries;
 }
 
 Operation* activeKeyOperation(Session& session)
@@ -41,8 +42,9 @@ void loginUser(Session& session, const SecureBytes& pin)
     {
         std::scoped_lock lock(session.slot->stateMutex);
         if (token->userLoggedIn) failRv(CKR_USER_ALREADY_LOGGED_IN);
+        if (token->soLoggedIn) failRv(CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
     }
-    verifyOnly(session, token->model.userPin.reference, pin);
+    verifyOnly(session, token->model.userPin, token->model.userPin.reference, pin);
     std::scoped_lock lock(session.slot->stateMutex);
     token->userPin = pin;
     token->userLoggedIn = true;
@@ -55,9 +57,46 @@ void loginContextSpecific(Session& session, const SecureBytes& pin)
     if (op == nullptr) failRv(CKR_OPERATION_NOT_INITIALIZED, "no operation for a context-specific login");
     const drivers::CardKey* key = session.token->cardKey(*op->key);
     if (key == nullptr) failRv(CKR_KEY_HANDLE_INVALID);
-    verifyOnly(session, key->pinReference, pin);
+    verifyOnly(session, session.token->model.userPin, key->pinReference, pin);
     op->contextPin = pin;
     op->contextLogin = true;
+}
+
+void loginSecurityOfficer(Module& module, Session& session, const SecureBytes& pin)
+{
+    auto& token = session.token;
+    if (!token->model.soPin) failRv(CKR_USER_TYPE_INVALID, "the card has no SO PIN");
+    {
+        std::scoped_lock lock(session.slot->stateMutex);
+        if (token->soLoggedIn) failRv(CKR_USER_ALREADY_LOGGED_IN);
+        if (token->userLoggedIn) failRv(CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
+    }
+    if (module.sessionCount(session.slot->id(), false) != module.sessionCount(session.slot->id(), true))
+        failRv(CKR_SESSION_READ_ONLY_EXISTS);
+    verifyOnly(session, *token->model.soPin, token->model.soPin->reference, pin);
+    std::scoped_lock lock(session.slot->stateMutex);
+    token->soPin = pin;
+    token->soLoggedIn = true;
+}
+
+void initUserPin(Session& session, const SecureBytes& newPin)
+{
+    auto& token = session.token;
+    SecureBytes so;
+    {
+        std::scoped_lock lock(session.slot->stateMutex);
+        if (!token->soLoggedIn) failRv(CKR_USER_NOT_LOGGED_IN, "C_InitPIN needs the SO login");
+        so = token->soPin;
+    }
+    const std::uint8_t reference = token->model.soPin->reference;
+    session.slot->withCard(token, [&](apdu::Channel& ch, drivers::Card& card) {
+        return drivers::withVerifiedPin(ch, card, reference, &so, [&] {
+            card.initPin(newPin);
+            return 0;
+        });
+    });
+    std::scoped_lock lock(session.slot->stateMutex);
+    token->model.userPin.triesLeft = token->model.userPin.maxTries;
 }
 
 Bytes runKeyOperation(Module& module, Session& session, Operation& op, const drivers::CardKey& key, const CardOp& fn)

@@ -21,5 +21,9 @@ Bytes runKeyOperation(Module& module, Session& session, Operation& op, const dri
 // operation: verifies it the same way and keeps it for that operation only.
 void loginUser(Session& session, const SecureBytes& pin);
 void loginContextSpecific(Session& session, const SecureBytes& pin);
+// C_Login(CKU_SO): the card's administrator PIN (OpenPGP PW3), verified then cached.
+void loginSecurityOfficer(Module& module, Session& session, const SecureBytes& pin);
+// C_InitPIN: with the SO logged in, a new user PIN and a fresh retry counter.
+void initUserPin(Session& session, const SecureBytes& newPin);
 
 } // namespace tessera::pkcs11

@@ -63,8 +63,7 @@ void Slot::dropToken(const TokenPtr& token, const char* reason)
     std::scoped_lock lock(stateMutex);
     if (!token || token_ != token) return;
     token->gone = true;
-    token->userLoggedIn = false;
-    token->userPin.clear();
+    token->logout();
     token_.reset();
     log::write(log::Level::calls, std::string("token in ") + reader_ + " dropped: " + reason);
 }

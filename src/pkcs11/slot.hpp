@@ -32,6 +32,14 @@ struct Token {
     // Login state (PKCS#11: per application, shared by all sessions). Guarded by Slot::stateMutex.
     bool userLoggedIn = false;
     SecureBytes userPin;
+    bool soLoggedIn = false;  // CKU_SO (OpenPGP PW3); exclusive with the user login
+    SecureBytes soPin;
+    void logout()
+    {
+        userLoggedIn = soLoggedIn = false;
+        userPin.clear();
+        soPin.clear();
+    }
 
     ~Token();
     ObjectPtr object(CK_OBJECT_HANDLE handle) const;

@@ -64,6 +64,7 @@ public:
     void select() override;
     TokenModel readToken() override;
     PinInfo readPinInfo(std::uint8_t pinReference) override;
+    void initPin(const SecureBytes& newPin) override;
 
     void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) override;
     bool resetPinState(std::uint8_t pinReference) override;

@@ -97,6 +97,15 @@ apdu::Command resetRetryCommand(const SecureBytes& resettingCode, const SecureBy
     return c;
 }
 
+// Section 7.2.9: RESET RETRY COUNTER, P1 02: PW3 already verified, data = new PW1.
+apdu::Command resetRetryByAdminCommand(const SecureBytes& newPin)
+{
+    apdu::Command c = make(0x2C, 0x02, kPw1Sign);
+    c.sensitive = true;
+    append(c.data, newPin);
+    return c;
+}
+
 // Section 7.2.10: PSO, P1 9E (digital signature returned), P2 9A (data to sign).
 apdu::Command computeSignatureCommand(ByteView input, std::uint32_t le)
 {

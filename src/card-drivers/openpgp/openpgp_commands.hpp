@@ -34,6 +34,7 @@ apdu::Command verifyResetCommand(std::uint8_t pinReference);
 // Section 7.2.3 CHANGE REFERENCE DATA: old || new (sensitive). PW1 is 81, PW3 83.
 apdu::Command changeReferenceCommand(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin);
 // Section 7.2.4 RESET RETRY COUNTER with the resetting code: 00 2C 00 81 RC || new (sensitive).
+apdu::Command resetRetryByAdminCommand(const SecureBytes& newPin);
 apdu::Command resetRetryCommand(const SecureBytes& resettingCode, const SecureBytes& newPin);
 // Section 7.2.10 PSO: COMPUTE DIGITAL SIGNATURE: 00 2A 9E 9A input.
 apdu::Command computeSignatureCommand(ByteView input, std::uint32_t le);

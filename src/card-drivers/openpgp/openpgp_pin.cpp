@@ -170,4 +170,12 @@ void OpenPgpCard::unblockPin(const SecureBytes& puk, const SecureBytes& newPin)
     apdu::throwIfError(r.sw, "OpenPGP RESET RETRY COUNTER");
 }
 
+// Section 7.2.9: RESET RETRY COUNTER with P1 02 after PW3 was verified: new PW1, no resetting code.
+void OpenPgpCard::initPin(const SecureBytes& newPin)
+{
+    apdu::Command command = resetRetryByAdminCommand(pinValue(PasswordKind::pw1, newPin));
+    apdu::Response r = transmitSecret(command);
+    apdu::throwIfError(r.sw, "OpenPGP RESET RETRY COUNTER (PW3)");
+}
+
 } // namespace tessera::drivers::openpgp

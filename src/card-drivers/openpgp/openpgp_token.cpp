@@ -74,6 +74,13 @@ TokenModel OpenPgpCard::readToken()
     token.userPin.maxTries = kDefaultMaxTries;
     token.userPin.minLength = kPw1MinLength;
     token.userPin.maxLength = data_.pwStatus.maxLengthPw1;
+    PinInfo admin;
+    admin.reference = kPw3;
+    admin.triesLeft = data_.pwStatus.triesPw3;
+    admin.maxTries = kDefaultMaxTries;
+    admin.minLength = kPw3MinLength;
+    admin.maxLength = data_.pwStatus.maxLengthPw3;
+    token.soPin = admin;
     for (std::size_t i = 0; i < kKeySlots.size(); ++i) {
         if (auto key = readSlot(kKeySlots[i], i)) token.keys.push_back(std::move(*key));
     }
