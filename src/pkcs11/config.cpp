@@ -21,6 +21,7 @@ void apply(Config& c, const std::string& key, const std::string& value)
     if (key == "debug") c.debugLevel = std::atoi(value.c_str());
     else if (key == "log_file") c.logFile = value;
     else if (key == "allow_cached_pin_for_always_authenticate") c.cachedPinForAlwaysAuthenticate = truthy(value);
+    else if (key == "idle_disconnect_ms") c.idleDisconnectMs = std::atoi(value.c_str());
 }
 
 void loadFile(Config& c, const std::string& path)
@@ -44,6 +45,7 @@ Config Config::load()
     loadFile(c, path != nullptr ? path : "/etc/tessera/tessera.conf");
     if (const char* d = std::getenv("TESSERA_DEBUG")) c.debugLevel = std::atoi(d);
     if (const char* f = std::getenv("TESSERA_LOG_FILE")) c.logFile = f;
+    if (const char* i = std::getenv("TESSERA_IDLE_DISCONNECT_MS")) c.idleDisconnectMs = std::atoi(i);
     return c;
 }
 

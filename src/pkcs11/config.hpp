@@ -12,6 +12,10 @@ struct Config {
     // allow_cached_pin_for_always_authenticate = false: a key with
     // CKA_ALWAYS_AUTHENTICATE uses only the PIN of its context-specific login.
     bool cachedPinForAlwaysAuthenticate = false;
+    // idle_disconnect_ms = 3000 (TESSERA_IDLE_DISCONNECT_MS): release the card
+    // handle after this long without card I/O; 0 keeps it.
+    int idleDisconnectMs = 3000;
+    bool threadsAllowed = true;  // false under CKF_LIBRARY_CANT_CREATE_OS_THREADS
 
     static Config load();
 };

@@ -44,7 +44,9 @@ void Module::initialize(CK_VOID_PTR initArgs)
     // the parent's state is abandoned, not torn down (its PC/SC handles belong to the parent).
     if (gInstance) new std::shared_ptr<Module>(std::move(gInstance));  // deliberate leak in the child
     setMutexCallbacks(parseInitArgs(initArgs));
-    gInstance = std::make_shared<Module>();
+    const bool threads = initArgs == nullptr ||
+                         (static_cast<CK_C_INITIALIZE_ARGS*>(initArgs)->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS) == 0;
+    gInstance = std::make_shared<Module>(threads);
     gPid = getpid();
     gInstance->primeEvents();
 }
@@ -68,16 +70,22 @@ std::shared_ptr<Module> Module::get()
     return gInstance;
 }
 
-Module::Module()
+Module::Module(bool threadsAllowed)
     : config_(Config::load())
 {
+    config_.threadsAllowed = threadsAllowed;
     log::configure(config_.debugLevel, config_.logFile);
     drivers::registerBuiltinDrivers(registry_);
+    if (config_.idleDisconnectMs > 0 && threadsAllowed) {
+        reaper_ = std::make_unique<IdleReaper>(std::chrono::milliseconds(config_.idleDisconnectMs),
+                                               [this] { return slots(false); });
+    }
     log::write(log::Level::calls, "module initialised");
 }
 
 Module::~Module()
 {
+    reaper_.reset();  // its thread looks at the slots: stop it first
     // Sessions and tokens go first: their destructors wipe PINs and release card handles.
     sessions_.clear();
     slots_.clear();
@@ -110,7 +118,10 @@ void Module::refreshReaders()
     }
     for (const auto& r : readers) {
         auto known = std::find_if(slots_.begin(), slots_.end(), [&](const auto& s) { return s->reader() == r; });
-        if (known == slots_.end()) slots_.push_back(std::make_shared<Slot>(slots_.size(), r));
+        if (known == slots_.end()) {
+            slots_.push_back(std::make_shared<Slot>(slots_.size(), r));
+            slots_.back()->reaper = reaper_.get();
+        }
     }
 }
 

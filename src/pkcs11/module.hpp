@@ -11,6 +11,7 @@
 
 #include "card-drivers/registry.hpp"
 #include "pkcs11/config.hpp"
+#include "pkcs11/idle_reaper.hpp"
 #include "pkcs11/session.hpp"
 #include "pkcs11/slot_events.hpp"
 #include "pkcs11/slot.hpp"
@@ -24,7 +25,7 @@ public:
     // The live module; throws RvError(CKR_CRYPTOKI_NOT_INITIALIZED).
     static std::shared_ptr<Module> get();
 
-    Module();
+    explicit Module(bool threadsAllowed = true);
     ~Module();
 
     const Config& config() const { return config_; }
@@ -79,6 +80,7 @@ private:
     std::vector<pcsc::Context*> waiters_;
     std::atomic<CK_SESSION_HANDLE> sessionCounter_{0};
     std::atomic<CK_OBJECT_HANDLE> objectCounter_{0};
+    std::unique_ptr<IdleReaper> reaper_;  // declared last: stopped first
 };
 
 } // namespace tessera::pkcs11

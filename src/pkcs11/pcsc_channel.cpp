@@ -1,30 +1,95 @@
 // PcscChannel: see pcsc_channel.hpp.
 #include "pkcs11/pcsc_channel.hpp"
 
+#include <chrono>
+#include <thread>
+
+#include "common/log.hpp"
+
 namespace tessera::pkcs11 {
 
-PcscChannel::PcscChannel(pcsc::Context& context, const std::string& reader)
-    : handle_(std::make_unique<pcsc::CardHandle>(context, reader))
+namespace {
+// Another application holding the card exclusively: retry the shared connect
+// for a bounded time, then give up with a clear error (never hang).
+constexpr auto kSharingRetryFor = std::chrono::seconds(5);
+constexpr auto kSharingRetryEvery = std::chrono::milliseconds(100);
+} // namespace
+
+PcscChannel::PcscChannel(pcsc::Context& context, const std::string& reader, std::uint16_t eventCounter)
+    : context_(context), reader_(reader), eventCounter_(eventCounter)
 {
+    connect();
+}
+
+void PcscChannel::connect()
+{
+    const auto deadline = std::chrono::steady_clock::now() + kSharingRetryFor;
+    bool logged = false;
+    for (;;) {
+        try {
+            handle_ = std::make_unique<pcsc::CardHandle>(context_, reader_);
+            break;
+        } catch (const Error& e) {
+            if (e.code() != Errc::sharingViolation || std::chrono::steady_clock::now() >= deadline) throw;
+            if (!logged) log::write(log::Level::calls, "sharing violation on " + reader_ +
+                                                           ": another application holds the card exclusively; retrying");
+            logged = true;
+            std::this_thread::sleep_for(kSharingRetryEvery);
+        }
+    }
     atr_ = handle_->atr();
+    connected_ = true;
+}
+
+void PcscChannel::ensureConnected()
+{
+    if (connected_) return;
+    // The reader's event counter moves with every removal and insertion: if it
+    // moved while we were disconnected, the card in the reader is not ours.
+    std::vector<pcsc::ReaderState> states(1);
+    states[0].reader = reader_;
+    context_.getStatusChange(states, 0);
+    if (!states[0].present()) fail(Errc::deviceRemoved, "card removed from " + reader_ + " while idle");
+    if (states[0].eventCounter() != eventCounter_)
+        fail(Errc::deviceRemoved, "another card was inserted in " + reader_ + " while idle");
+    connect();
+    log::write(log::Level::calls, "reconnected to " + reader_ + " after idle release");
+}
+
+void PcscChannel::release()
+{
+    if (!connected_) return;
+    handle_.reset();  // SCardDisconnect(SCARD_LEAVE_CARD)
+    connected_ = false;
+    log::write(log::Level::calls, "idle: released the card in " + reader_);
 }
 
 apdu::Response PcscChannel::transmit(const apdu::Command& command)
 {
+    ensureConnected();
     return apdu::transmit(*this, command, options_);
 }
 
 Bytes PcscChannel::transmitRaw(ByteView command) { return handle_->transmit(command); }
 
-void PcscChannel::beginTransaction() { handle_->beginTransaction(); }
+void PcscChannel::beginTransaction()
+{
+    ensureConnected();
+    handle_->beginTransaction();
+}
 
 void PcscChannel::endTransaction(bool reset)
 {
+    if (!connected_) return;
     handle_->endTransaction(reset ? pcsc::Disposition::reset : pcsc::Disposition::leave);
 }
 
 void PcscChannel::reconnect()
 {
+    if (!connected_) {
+        ensureConnected();
+        return;
+    }
     handle_->reconnect(pcsc::Disposition::leave);
     atr_ = handle_->atr();
 }

@@ -1,8 +1,13 @@
 // apdu::Channel over a PC/SC card handle: the glue between the card drivers
 // (which know only Channel) and src/pcsc. Lives in the PKCS#11 layer, the one
-// layer that links both.
+// layer that links both. The handle can be released while the token is idle
+// (so an application that wants the card exclusively can have it) and is
+// re-established on the next transaction, after checking that pcscd's event
+// counter for the reader has not moved (it moves when a card is removed or
+// inserted: then it is another card, not ours).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -13,7 +18,8 @@ namespace tessera::pkcs11 {
 
 class PcscChannel : public apdu::Channel, private apdu::Transport {
 public:
-    PcscChannel(pcsc::Context& context, const std::string& reader);
+    // Connects (shared mode) and records the reader's event counter.
+    PcscChannel(pcsc::Context& context, const std::string& reader, std::uint16_t eventCounter);
     apdu::Response transmit(const apdu::Command& command) override;
     void beginTransaction() override;
     void endTransaction(bool reset) override;
@@ -21,10 +27,19 @@ public:
     void setExtendedLength(bool on) override { options_.extendedLength = on; }
     // After SCARD_W_RESET_CARD: SCardReconnect (the same card, security state gone).
     void reconnect();
+    // Idle: SCardDisconnect(SCARD_LEAVE_CARD); the next transaction connects again.
+    void release();
+    bool connected() const { return connected_; }
 
 private:
     Bytes transmitRaw(ByteView command) override;
+    void ensureConnected();
+    void connect();
+    pcsc::Context& context_;
+    std::string reader_;
+    std::uint16_t eventCounter_;
     std::unique_ptr<pcsc::CardHandle> handle_;
+    std::atomic<bool> connected_{false};
     apdu::TransmitOptions options_;
     Bytes atr_;
 };

@@ -42,7 +42,7 @@ TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventC
     auto token = std::make_shared<Token>();
     token->eventCounter = eventCounter;
     token->context = std::make_unique<pcsc::Context>();
-    token->channel = std::make_unique<PcscChannel>(*token->context, reader_);
+    token->channel = std::make_unique<PcscChannel>(*token->context, reader_, eventCounter);
     {
         apdu::Transaction tx(*token->channel);
         token->card = registry.recognise(*token->channel);
@@ -53,6 +53,8 @@ TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventC
     for (auto& o : token->objects) o->handle = nextHandle();
     log::write(log::Level::calls, "token '" + token->model.label + "' read from " + reader_ + " (" +
                                       std::to_string(token->objects.size()) + " objects)");
+    token->lastUse = std::chrono::steady_clock::now();
+    if (reaper != nullptr) reaper->touch();
     std::scoped_lock lock(stateMutex);
     token_ = token;
     return token;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@
 #include "pcsc/pcsc.hpp"
 #include "pkcs11/locking.hpp"
 #include "pkcs11/object.hpp"
+#include "pkcs11/idle_reaper.hpp"
 #include "pkcs11/pcsc_channel.hpp"
 
 namespace tessera::pkcs11 {
@@ -28,6 +30,7 @@ struct Token {
     std::vector<ObjectPtr> objects;
     std::uint16_t eventCounter = 0;  // pcscd's event counter when the token was read
     std::atomic<bool> gone{false};   // card removed: sessions on this token end
+    std::atomic<std::chrono::steady_clock::time_point> lastUse{std::chrono::steady_clock::now()};
 
     // Login state (PKCS#11: per application, shared by all sessions). Guarded by Slot::stateMutex.
     bool userLoggedIn = false;
@@ -71,6 +74,9 @@ public:
     template <typename F>
     auto withCard(const TokenPtr& token, F&& f) -> decltype(f(std::declval<apdu::Channel&>(), std::declval<drivers::Card&>()));
 
+    // Set once by the module when idle release is on; told of every card use.
+    IdleReaper* reaper = nullptr;
+
     ModuleMutex ioMutex;     // card I/O and token (re)load
     ModuleMutex stateMutex;  // token pointer and login state; never held across card I/O
 
@@ -88,6 +94,15 @@ auto Slot::withCard(const TokenPtr& token, F&& f)
 {
     std::scoped_lock io(ioMutex);
     checkUsable(token);
+    struct Touch {
+        Slot& slot;
+        Token& token;
+        ~Touch()
+        {
+            token.lastUse = std::chrono::steady_clock::now();
+            if (slot.reaper != nullptr) slot.reaper->touch();
+        }
+    } touch{*this, *token};
     for (int attempt = 0;; ++attempt) {
         try {
             return f(*token->channel, *token->card);
