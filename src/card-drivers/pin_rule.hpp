@@ -5,12 +5,22 @@
 // card verified.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <thread>
 
 #include "card-drivers/driver.hpp"
 #include "common/log.hpp"
 
 namespace tessera::drivers {
+
+// pcsc-lite 1.9.9's SCardTransmit checks the transaction lock and then
+// transmits without holding the lock in between: a command another client had
+// already sent when our transaction began can still run inside it (measured:
+// at most one per client, typically as soon as the reader is free after our
+// first APDU). We therefore start with the harmless SELECT and give such a
+// command this long to land while no PIN is verified, before VERIFY.
+inline constexpr auto kInFlightDrain = std::chrono::milliseconds(2);
 
 // Runs op() inside one transaction with the PIN verified (when pin != nullptr).
 template <typename Op>
@@ -25,6 +35,7 @@ auto withVerifiedPin(apdu::Channel& channel, Card& card, std::uint8_t pinReferen
         return result;
     }
     bool verified = false;
+    std::this_thread::sleep_for(kInFlightDrain);
     try {
         card.verifyPin(pinReference, *pin);
         verified = true;
