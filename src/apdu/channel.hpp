@@ -17,7 +17,9 @@ public:
 
 struct TransmitOptions {
     bool extendedLength = false;  // card accepts extended-length APDUs
-    std::size_t maxGetResponse = 64; // bound on 61xx rounds (64 * 256 bytes = 16 KiB...)
+    // Bound on 61xx rounds: 320 x 256 bytes = 80 KiB, above the largest
+    // certificate a driver accepts (64 KiB after decompression).
+    std::size_t maxGetResponse = 320;
     std::size_t maxResponseBytes = 1 << 20; // bound on the assembled response
 };
 

@@ -226,6 +226,13 @@ Bytes CardHandle::transmit(ByteView command)
                         answer.data(), &length),
           "SCardTransmit");
     answer.resize(std::min<std::size_t>(length, answer.size()));
+    if (answer.size() < 2) {
+        // No status word at all: ask pcscd whether the card is still there, so
+        // a card pulled mid-exchange reads as removed, not as a bad answer.
+        DWORD state = 0, protocol = 0, atrLength = 0;
+        check(SCardStatus(card(handle_), nullptr, nullptr, &state, &protocol, nullptr, &atrLength), "SCardStatus");
+        if ((state & SCARD_PRESENT) == 0) check(SCARD_W_REMOVED_CARD, "SCardTransmit");
+    }
     return answer;
 }
 

@@ -53,6 +53,44 @@ void accumulate(Operation& op, ByteView part)
     op.data.insert(op.data.end(), part.begin(), part.end());
 }
 
+crypto::SignatureScheme schemeFor(const Operation& op)
+{
+    const MechanismSpec* spec = findMechanism(op.mechanism);
+    crypto::SignatureScheme scheme;
+    switch (spec->family) {
+    case MechFamily::rsaPkcs: scheme.kind = crypto::SignKind::rsaPkcs1v15; break;
+    case MechFamily::rsaX509: scheme.kind = crypto::SignKind::rsaX509; break;
+    case MechFamily::rsaPss: scheme.kind = crypto::SignKind::rsaPss; break;
+    case MechFamily::ecdsa: scheme.kind = crypto::SignKind::ecdsa; break;
+    default: scheme.kind = crypto::SignKind::eddsa; break;
+    }
+    scheme.pss = op.pss;
+    return scheme;
+}
+
+// What C_Verify would compute for this operation's input (the DigestInfo for
+// hash-and-sign RSA, else the hash or data as the mechanism defines it).
+Bytes verifyInput(const Operation& op, Bytes input)
+{
+    if (op.hash && findMechanism(op.mechanism)->family == MechFamily::rsaPkcs) return crypto::digestInfo(*op.hash, input);
+    return input;
+}
+
+// A card that answers 9000 with a wrong or damaged signature (a fault, a
+// hostile card) must not hand the caller CKR_OK: check it with the public key
+// (microseconds next to the card operation).
+void checkCardSignature(const Operation& op, const Bytes& input, const Bytes& signature)
+{
+    bool good = false;
+    try {
+        auto pub = publicKeyOf(*op.key);
+        good = signature.size() == pub.signatureLength() && pub.verify(schemeFor(op), verifyInput(op, input), signature);
+    } catch (const Error&) {
+        good = false;
+    }
+    if (!good) fail(Errc::deviceError, "the card's signature does not verify with its public key");
+}
+
 CK_RV signFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
 {
     auto& slot = s.sign;
@@ -73,29 +111,18 @@ CK_RV signFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_U
             return CKR_BUFFER_TOO_SMALL;
         }
         if (!op.result) {
-            Bytes input = cardSignInput(op, key, collectInput(op, data));
+            Bytes input = collectInput(op, data);
+            Bytes cardInput = cardSignInput(op, key, input);
             auto m = Module::get();
-            op.result = runKeyOperation(*m, s, op, key, [&](drivers::Card& card) { return card.sign(key, input); });
+            Bytes signature =
+                runKeyOperation(*m, s, op, key, [&](drivers::Card& card) { return card.sign(key, cardInput); });
+            checkCardSignature(op, input, signature);
+            op.result = std::move(signature);
         }
         CK_RV rv = writeOutput(*op.result, out, outLen);
         if (rv == CKR_OK && out != nullptr) slot.reset();
         return rv;
     });
-}
-
-crypto::SignatureScheme schemeFor(const Operation& op)
-{
-    const MechanismSpec* spec = findMechanism(op.mechanism);
-    crypto::SignatureScheme scheme;
-    switch (spec->family) {
-    case MechFamily::rsaPkcs: scheme.kind = crypto::SignKind::rsaPkcs1v15; break;
-    case MechFamily::rsaX509: scheme.kind = crypto::SignKind::rsaX509; break;
-    case MechFamily::rsaPss: scheme.kind = crypto::SignKind::rsaPss; break;
-    case MechFamily::ecdsa: scheme.kind = crypto::SignKind::ecdsa; break;
-    default: scheme.kind = crypto::SignKind::eddsa; break;
-    }
-    scheme.pss = op.pss;
-    return scheme;
 }
 
 CK_RV verifyFinish(Session& s, std::optional<ByteView> data, ByteView signature)
@@ -105,9 +132,7 @@ CK_RV verifyFinish(Session& s, std::optional<ByteView> data, ByteView signature)
     return endOnError(slot, [&] {
         Operation& op = *slot;
         if (data && op.updated) return CKR_OPERATION_ACTIVE;
-        Bytes input = collectInput(op, data);
-        if (op.hash && findMechanism(op.mechanism)->family == MechFamily::rsaPkcs)
-            input = crypto::digestInfo(*op.hash, input);
+        Bytes input = verifyInput(op, collectInput(op, data));
         auto pub = publicKeyOf(*op.key);
         slot.reset();
         if (signature.size() != pub.signatureLength()) return CKR_SIGNATURE_LEN_RANGE;

@@ -8,13 +8,17 @@
 #include <cstring>
 #include <exception>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "hostile_card.hpp"
+#include "hostile_modes.hpp"
 #include "openpgp_card.hpp"
 #include "openpgp_persistence.hpp"
 #include "openpgp_provisioning.hpp"
 #include "persistence.hpp"
+#include "piv_card.hpp"
 #include "provisioning.hpp"
 #include "vpcd_server.hpp"
 
@@ -29,6 +33,8 @@ constexpr const char* kUsage =
     "  tessera-vcard provision --type openpgp --profile default|v34|v34-p256|v34-25519|v21 --state FILE\n"
     "                          [--empty] [--keys sig=ALG,dec=ALG,aut=ALG]\n"
     "                          (ALG: rsa2048 rsa3072 rsa4096 p256 p384 p521 ed25519 x25519 none)\n"
+    "  provision ... --hostile MODE   (or --profile hostile-MODE): a card that corrupts answers;\n"
+    "                                 MODE: see tools/vcard/hostile_modes.hpp\n"
     "  tessera-vcard serve --state FILE [--host 127.0.0.1] --port PORT [--trace]\n"
     "  tessera-vcard fingerprints --state FILE   (OpenPGP: stored vs computed v4 fingerprints)\n";
 
@@ -72,8 +78,33 @@ std::uint8_t parseMgmtAlg(const std::string& s)
     throw std::invalid_argument("unknown management key algorithm '" + s + "'");
 }
 
+// --hostile MODE, or --profile hostile-MODE (the type's default profile): the
+// mode goes into the state file as a marker (hostile_modes.hpp). Removes the
+// option and returns the mode; throws std::invalid_argument on a bad one.
+std::optional<HostileMode> takeHostileOption(std::map<std::string, std::string>& o, bool openPgp)
+{
+    std::string name;
+    if (o.count("profile") && o["profile"].rfind("hostile-", 0) == 0) {
+        name = o["profile"].substr(8);
+        o.erase("profile");
+    }
+    if (o.count("hostile")) {
+        name = o["hostile"];
+        o.erase("hostile");
+    }
+    if (name.empty()) return std::nullopt;
+    auto mode = parseHostileMode(name);
+    if (!mode || isOpenPgpMode(*mode) != openPgp) {
+        std::string known;
+        for (const auto& n : hostileModeNames(openPgp)) known += " " + n;
+        throw std::invalid_argument("unknown hostile mode '" + name + "' for this card type; known:" + known);
+    }
+    return mode;
+}
+
 int provisionOpenPgp(std::map<std::string, std::string>& o)
 {
+    auto hostile = takeHostileOption(o, true);
     for (const auto& [k, v] : o)
         if (k != "type" && k != "profile" && k != "state" && k != "empty" && k != "keys")
             return usage("unknown option --" + k + " for an OpenPGP card");
@@ -81,6 +112,7 @@ int provisionOpenPgp(std::map<std::string, std::string>& o)
     p.empty = o.count("empty") != 0;
     if (o.count("keys")) applyKeyList(p, o["keys"]);
     saveOpenPgpState(o["state"], provisionOpenPgpCard(p));
+    if (hostile) addHostileMarker(o["state"], *hostile);
     return 0;
 }
 
@@ -91,6 +123,7 @@ int provision(const std::vector<std::string>& args)
         if (o["state"].empty()) return usage("provision needs --state FILE");
         return provisionOpenPgp(o);
     }
+    auto hostile = takeHostileOption(o, false);
     for (const auto& [k, v] : o)
         if (k != "type" && k != "profile" && k != "state" && k != "empty" && k != "mgmt-alg")
             return usage("unknown option --" + k);
@@ -101,6 +134,7 @@ int provision(const std::vector<std::string>& args)
     p.empty = o.count("empty") != 0;
     if (o.count("mgmt-alg")) p.mgmtAlgorithm = parseMgmtAlg(o["mgmt-alg"]);
     saveState(o["state"], provisionCard(p));
+    if (hostile) addHostileMarker(o["state"], *hostile);
     return 0;
 }
 
@@ -117,11 +151,18 @@ int serveCommand(const std::vector<std::string>& args)
     if (port == 0 || port > 65535) return usage("serve needs --port PORT (1-65535)");
     s.port = static_cast<std::uint16_t>(port);
     s.trace = o.count("trace") != 0 || std::getenv("TESSERA_VCARD_TRACE") != nullptr;
+    auto hostile = readHostileMarker(s.statePath);
     if (isOpenPgpStateFile(s.statePath)) {
         OpenPgpCard card(loadOpenPgpState(s.statePath));
-        return serveCard(s, card);
+        if (!hostile) return serveCard(s, card);
+        HostileCard h(card, *hostile);
+        return serveCard(s, h);
     }
-    return serve(s);
+    if (!hostile) return serve(s);
+    PivCard piv(loadState(s.statePath));
+    auto inner = pivVirtualCard(piv);
+    HostileCard h(*inner, *hostile);
+    return serveCard(s, h);
 }
 
 // Exit 0 when every key's stored fingerprint is its v4 fingerprint, 1 otherwise.

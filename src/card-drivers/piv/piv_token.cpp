@@ -177,7 +177,16 @@ std::optional<CardKey> PivCard::readSlot(const KeySlot& slot)
 // unreadable, or not a certificate of a PIV key algorithm.
 std::optional<PublicKeyInfo> PivCard::readCertificateKey(const KeySlot& slot)
 {
-    apdu::Response r = channel_.transmit(getDataCommand(slot.containerTag));
+    apdu::Response r;
+    try {
+        r = channel_.transmit(getDataCommand(slot.containerTag));
+    } catch (const Error& e) {
+        // A container the card cannot deliver within the transmit bounds (61xx
+        // without end, a broken answer) costs that slot, not the whole token.
+        if (e.code() != Errc::malformedResponse) throw;
+        logSkip(slot, e.what());
+        return std::nullopt;
+    }
     if (!r.ok()) {
         if (r.sw != kSwNotFound) logSkip(slot, "GET DATA " + apdu::describeStatus(r.sw));
         return std::nullopt;

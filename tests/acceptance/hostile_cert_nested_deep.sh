@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Acceptance (hostile card, mode cert-nested-deep): the 9A certificate container nested 100 templates deep.
+# pkcs11-tool -L, -O and a signature through tessera-pkcs11.so end cleanly:
+# a named CKR or what is still valid, no crash, no hang, bounded memory.
+# sandbox-args: --piv=yubikey:hostile=cert-nested-deep --openpgp=none
+set -euo pipefail
+# shellcheck source=hostile_lib.bash
+. "$(dirname "$(readlink -f "$0")")/hostile_lib.bash"
+
+hostile_standard
+expect_log "slot 9A skipped: PIV: certificate container without tag 70"
+expect_rc objects 0
+expect_rc sign 0
+expect_card_log piv
+finish

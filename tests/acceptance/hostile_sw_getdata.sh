@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Acceptance (hostile card, mode sw-getdata): every GET DATA answering 9F00.
+# pkcs11-tool -L, -O and a signature through tessera-pkcs11.so end cleanly:
+# a named CKR or what is still valid, no crash, no hang, bounded memory.
+# sandbox-args: --piv=yubikey:hostile=sw-getdata --openpgp=none
+set -euo pipefail
+# shellcheck source=hostile_lib.bash
+. "$(dirname "$(readlink -f "$0")")/hostile_lib.bash"
+
+hostile_standard
+expect_log "GET DATA 9F00"
+expect_rc objects 0
+expect_rc sign 0
+expect_card_log piv
+finish
