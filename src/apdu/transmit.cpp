@@ -7,6 +7,7 @@
 #include "apdu/channel.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "common/secure_bytes.hpp"
 
 namespace tessera::apdu {
 
@@ -39,14 +40,27 @@ bool needsExtended(const Command& c)
     return c.data.size() > kShortChunk || (c.le && *c.le > 256);
 }
 
+// Wipes a buffer (its whole capacity) when it leaves scope, if it held a
+// secret: the PIN in a command, or the plaintext in a decryption's answer.
+struct ScopedWipe {
+    Bytes& bytes;
+    bool active;
+    ~ScopedWipe()
+    {
+        if (active) secureWipe(bytes.data(), bytes.capacity());
+    }
+};
+
 // One raw exchange: encode, trace, count, send, parse.
 Response exchange(Transport& transport, const Command& c, const TransmitOptions& options)
 {
     bool extended = options.extendedLength && needsExtended(c);
     Bytes raw = c.encode(extended);
+    ScopedWipe wipeRaw{raw, c.sensitive};
     if (log::enabled(log::Level::apdu)) log::write(log::Level::apdu, "> " + c.describe());
     log::countApdu();
     Bytes answer = transport.transmitRaw(raw);
+    ScopedWipe wipeAnswer{answer, c.sensitive};
     Response r = parseResponse(answer);
     if (log::enabled(log::Level::apdu)) log::write(log::Level::apdu, describeResponse(r, c.sensitive));
     return r;
@@ -73,6 +87,7 @@ std::optional<Response> sendChainPrefix(Transport& transport, const Command& c, 
     std::size_t offset = 0;
     while (c.data.size() - offset > kShortChunk) {
         Command chunk;
+        ScopedWipe wipeChunk{chunk.data, c.sensitive};
         chunk.cla = static_cast<std::uint8_t>(c.cla | kChainBit);
         chunk.ins = c.ins;
         chunk.p1 = c.p1;
@@ -95,6 +110,9 @@ Response collectResponse(Transport& transport, Response first, const Command& or
                          const TransmitOptions& options)
 {
     Bytes assembled = std::move(first.data);
+    ScopedWipe wipeAssembled{assembled, original.sensitive};
+    // Growing the buffer would free copies of a secret answer unwiped: reserve.
+    if (original.sensitive) assembled.reserve(std::max<std::size_t>(assembled.size(), 8192));
     Response r{{}, first.sw};
     std::size_t rounds = 0;
     Command get{getResponseClass(original.cla), kInsGetResponse, 0x00, 0x00, {}, std::nullopt, original.sensitive};
@@ -111,7 +129,7 @@ Response collectResponse(Transport& transport, Response first, const Command& or
                  "response exceeds " + std::to_string(options.maxResponseBytes) + " bytes");
         }
     }
-    r.data = std::move(assembled);
+    r.data = assembled;  // a copy: `assembled` is wiped on return when secret
     return r;
 }
 
@@ -120,6 +138,7 @@ Response collectResponse(Transport& transport, Response first, const Command& or
 Response transmit(Transport& transport, const Command& command, const TransmitOptions& options)
 {
     Command last;
+    ScopedWipe wipeLast{last.data, command.sensitive};
     if (auto failed = sendChainPrefix(transport, command, options, last)) return *failed;
     if (!options.extendedLength && last.le && *last.le > 256) last.le = 256;  // the card answers 61xx for more
     Response r = exchange(transport, last, options);

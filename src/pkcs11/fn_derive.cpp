@@ -22,6 +22,44 @@ struct DeriveTemplate {
     bool encrypt = false, decrypt = false;
 };
 
+Bytes templateBytes(const CK_ATTRIBUTE& a)
+{
+    if (a.pValue == nullptr && a.ulValueLen != 0) failRv(CKR_ATTRIBUTE_VALUE_INVALID, "NULL attribute value");
+    const auto* p = static_cast<const std::uint8_t*>(a.pValue);
+    return a.ulValueLen == 0 ? Bytes() : Bytes(p, p + a.ulValueLen);
+}
+
+bool isSecretKeyType(CK_KEY_TYPE t)
+{
+    switch (t) {
+    case CKK_GENERIC_SECRET:
+    case CKK_AES:
+    case CKK_DES3:
+    case CKK_DES2:
+    case CKK_SHA_1_HMAC:
+    case CKK_SHA256_HMAC:
+    case CKK_SHA384_HMAC:
+    case CKK_SHA512_HMAC:
+    case CKK_SHA224_HMAC: return true;
+    default: return false;
+    }
+}
+
+// PKCS#11 3.0 section 4.1.2 table 5: attributes the module computes may not
+// appear in a template (CKR_ATTRIBUTE_READ_ONLY); unknown ones are invalid.
+void rejectForeignAttribute(const CK_ATTRIBUTE& a)
+{
+    switch (a.type) {
+    case CKA_VALUE:
+    case CKA_LOCAL:
+    case CKA_KEY_GEN_MECHANISM:
+    case CKA_ALWAYS_SENSITIVE:
+    case CKA_NEVER_EXTRACTABLE: failRv(CKR_ATTRIBUTE_READ_ONLY, "attribute set by the module");
+    default: break;
+    }
+    if (attributeType(a.type) == AttrType::unknown) failRv(CKR_ATTRIBUTE_TYPE_INVALID);
+}
+
 DeriveTemplate readTemplate(CK_ATTRIBUTE_PTR templ, CK_ULONG count)
 {
     DeriveTemplate t;
@@ -38,12 +76,13 @@ DeriveTemplate readTemplate(CK_ATTRIBUTE_PTR templ, CK_ULONG count)
         case CKA_TOKEN: t.token = templateBool(a); break;
         case CKA_ENCRYPT: t.encrypt = templateBool(a); break;
         case CKA_DECRYPT: t.decrypt = templateBool(a); break;
-        case CKA_LABEL: t.label = Bytes(static_cast<std::uint8_t*>(a.pValue), static_cast<std::uint8_t*>(a.pValue) + a.ulValueLen); break;
-        case CKA_ID: t.id = Bytes(static_cast<std::uint8_t*>(a.pValue), static_cast<std::uint8_t*>(a.pValue) + a.ulValueLen); break;
-        default: break;  // other attributes are accepted and ignored
+        case CKA_LABEL: t.label = templateBytes(a); break;
+        case CKA_ID: t.id = templateBytes(a); break;
+        default: rejectForeignAttribute(a); break;  // known, settable, not used: accepted
         }
     }
     if (t.token) failRv(CKR_TEMPLATE_INCONSISTENT, "derived keys are session objects");
+    if (!isSecretKeyType(t.keyType)) failRv(CKR_TEMPLATE_INCONSISTENT, "ECDH derives a secret key type");
     return t;
 }
 
@@ -78,7 +117,7 @@ ObjectPtr makeSecretKey(const DeriveTemplate& t, Bytes value, CK_SESSION_HANDLE 
     return o;
 }
 
-Bytes peerPoint(CK_MECHANISM_PTR m, const drivers::CardKey& key)
+Bytes peerPoint(CK_MECHANISM_PTR m, const drivers::CardKey& key, const Object& base)
 {
     if (m->pParameter == nullptr || m->ulParameterLen != sizeof(CK_ECDH1_DERIVE_PARAMS))
         failRv(CKR_MECHANISM_PARAM_INVALID, "CK_ECDH1_DERIVE_PARAMS required");
@@ -88,9 +127,15 @@ Bytes peerPoint(CK_MECHANISM_PTR m, const drivers::CardKey& key)
     const std::size_t field = (key.bits + 7) / 8;
     const std::size_t pointLen = key.algorithm == drivers::KeyAlgorithm::x25519 ? 32 : 2 * field + 1;
     try {
-        return crypto::normalizeEcPoint(ByteView(p->pPublicData, p->ulPublicDataLen), pointLen);
+        Bytes point = crypto::normalizeEcPoint(ByteView(p->pPublicData, p->ulPublicDataLen), pointLen);
+        // A point off the key's curve is an invalid-curve attack on cards that do
+        // not check it: refuse it before it reaches the card.
+        const Bytes* params = base.getBytes(CKA_EC_PARAMS);
+        if (params != nullptr && key.algorithm != drivers::KeyAlgorithm::x25519)
+            crypto::PublicKey::fromEcPoint(*params, point);
+        return point;
     } catch (const Error&) {
-        failRv(CKR_MECHANISM_PARAM_INVALID, "peer public point does not fit the key");
+        failRv(CKR_MECHANISM_PARAM_INVALID, "peer public point is not a point of the key's curve");
     }
 }
 
@@ -116,7 +161,7 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OB
         if (!base->getBool(CKA_DERIVE)) return CKR_KEY_FUNCTION_NOT_PERMITTED;
         const drivers::CardKey& key = cardKeyOf(*s, *base);
         DeriveTemplate templ = readTemplate(pTemplate, ulAttributeCount);
-        Bytes point = peerPoint(pMechanism, key);
+        Bytes point = peerPoint(pMechanism, key, *base);
         Operation op;
         op.mechanism = CKM_ECDH1_DERIVE;
         op.key = base;

@@ -79,14 +79,15 @@ CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulP
     });
 }
 
-CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE)
+CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 {
     return guarded("C_DigestKey", [&] {
         auto s = Module::get()->session(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->digest) return CKR_OPERATION_NOT_INITIALIZED;
         s->digest.reset();
-        return CKR_KEY_INDIGESTIBLE;
+        if (!s->object(hKey)) return CKR_KEY_HANDLE_INVALID;
+        return CKR_KEY_INDIGESTIBLE;  // no secret key value is ever readable for digesting
     });
 }
 

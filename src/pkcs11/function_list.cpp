@@ -32,6 +32,7 @@ CK_RV messageNext(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULON
 {
     return notSupported("C_*MessageNext");
 }
+CK_RV signMessageBegin(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG) { return notSupported("C_*MessageBegin"); }
 CK_RV messageFinal(CK_SESSION_HANDLE) { return notSupported("C_Message*Final"); }
 CK_RV signMessage(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
@@ -62,8 +63,8 @@ CK_FUNCTION_LIST_3_0 gList30 = {
     C_GetInterfaceList, C_GetInterface, C_LoginUser, C_SessionCancel,
     messageInit,   messageOp,     messageBegin,  messageNext,   messageFinal,
     messageInit,   messageOp,     messageBegin,  messageNext,   messageFinal,
-    messageInit,   signMessage,   messageBegin,  signMessage,   messageFinal,
-    messageInit,   verifyMessage, messageBegin,  verifyMessage, messageFinal,
+    messageInit,   signMessage,   signMessageBegin, signMessage,   messageFinal,
+    messageInit,   verifyMessage, signMessageBegin, verifyMessage, messageFinal,
 };
 #undef TESSERA_FUNCTIONS_240
 

@@ -97,6 +97,15 @@ void readPssParams(const CK_MECHANISM& m, const MechanismSpec& spec, Operation& 
     op.pss.saltLen = p->sLen;
 }
 
+// RFC 8017 9.1.1 step 3: emLen >= hLen + sLen + 2, emLen = ceil((modBits - 1) / 8).
+void checkPssFits(const Operation& op, const Object& key)
+{
+    const auto bits = key.getUlong(CKA_MODULUS_BITS).value_or(0);
+    const std::size_t emLen = (bits + 6) / 8;
+    if (bits == 0 || crypto::hashLength(op.pss.hash) + op.pss.saltLen + 2 > emLen)
+        failRv(CKR_MECHANISM_PARAM_INVALID, "PSS salt too long for the key");
+}
+
 void readOaepParams(const CK_MECHANISM& m, Operation& op)
 {
     if (m.pParameter == nullptr || m.ulParameterLen != sizeof(CK_RSA_PKCS_OAEP_PARAMS))
@@ -107,6 +116,8 @@ void readOaepParams(const CK_MECHANISM& m, Operation& op)
     op.oaep.hash = *hash;
     op.oaep.mgf1 = mgf1FromCkg(p->mgf);
     op.oaep.label.clear();
+    if (p->source == CKZ_DATA_SPECIFIED && p->pSourceData == nullptr && p->ulSourceDataLen > 0)
+        failRv(CKR_MECHANISM_PARAM_INVALID, "OAEP label pointer NULL with a length");
     if (p->source == CKZ_DATA_SPECIFIED && p->pSourceData != nullptr && p->ulSourceDataLen > 0) {
         const auto* src = static_cast<const std::uint8_t*>(p->pSourceData);
         op.oaep.label.assign(src, src + p->ulSourceDataLen);
@@ -136,7 +147,10 @@ Operation startOperation(Session& session, OpKind kind, CK_MECHANISM_PTR mechani
     op.mechanism = mechanism->mechanism;
     op.key = key;
     op.hash = spec->hash;
-    if (spec->family == MechFamily::rsaPss) readPssParams(*mechanism, *spec, op);
+    if (spec->family == MechFamily::rsaPss) {
+        readPssParams(*mechanism, *spec, op);
+        checkPssFits(op, *key);
+    }
     if (spec->family == MechFamily::rsaOaep) readOaepParams(*mechanism, op);
     if (spec->hash) op.hasher.emplace(*spec->hash);
     if (kind == OpKind::sign || kind == OpKind::decrypt) {

@@ -40,6 +40,7 @@ using CK_C_MessageInit = CK_RV (*)(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJEC
 using CK_C_MessageOp = CK_RV (*)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
                                  CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
 using CK_C_MessageBegin = CK_RV (*)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG);
+using CK_C_SignMessageBegin = CK_RV (*)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG);
 using CK_C_MessageNext = CK_RV (*)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
                                    CK_ULONG_PTR, CK_FLAGS);
 using CK_C_MessageFinal = CK_RV (*)(CK_SESSION_HANDLE);
@@ -138,12 +139,12 @@ struct CK_FUNCTION_LIST_3_0 {
     CK_C_MessageFinal C_MessageDecryptFinal;
     CK_C_MessageInit C_MessageSignInit;
     CK_C_SignMessage C_SignMessage;
-    CK_C_MessageBegin C_SignMessageBegin;
+    CK_C_SignMessageBegin C_SignMessageBegin;
     CK_C_SignMessageNext C_SignMessageNext;
     CK_C_MessageFinal C_MessageSignFinal;
     CK_C_MessageInit C_MessageVerifyInit;
     CK_C_VerifyMessage C_VerifyMessage;
-    CK_C_MessageBegin C_VerifyMessageBegin;
+    CK_C_SignMessageBegin C_VerifyMessageBegin;
     CK_C_VerifyMessage C_VerifyMessageNext;
     CK_C_MessageFinal C_MessageVerifyFinal;
 };

@@ -130,6 +130,7 @@ apdu::Command decipherCommand(Bytes data, std::uint32_t le)
     apdu::Command c = make(0x2A, 0x80, 0x86);
     c.data = std::move(data);
     c.le = le;
+    c.sensitive = true;  // the answer is a plaintext or a shared secret: never traced
     return c;
 }
 

@@ -68,7 +68,8 @@ private:
     bool confirmPinReset(std::uint8_t pinReference);
 
     // piv_crypto.cpp
-    Bytes generalAuthenticate(const CardKey& key, std::uint8_t dataTag, ByteView input);
+    // secretAnswer: the answer is a plaintext or shared secret (never traced).
+    Bytes generalAuthenticate(const CardKey& key, std::uint8_t dataTag, ByteView input, bool secretAnswer = false);
 
     apdu::Channel& channel_;
     PivQuirks quirks_;

@@ -43,11 +43,13 @@ Bytes ecdsaInput(ByteView hash, std::size_t field)
 
 } // namespace
 
-Bytes PivCard::generalAuthenticate(const CardKey& key, std::uint8_t dataTag, ByteView input)
+Bytes PivCard::generalAuthenticate(const CardKey& key, std::uint8_t dataTag, ByteView input, bool secretAnswer)
 {
     auto algorithm = algorithmIdFor(key.algorithm, key.bits);
     if (!algorithm) fail(Errc::unsupported, "PIV has no algorithm for this key");
-    apdu::Response r = channel_.transmit(generalAuthenticateCommand(*algorithm, key.reference, dataTag, input));
+    apdu::Command command = generalAuthenticateCommand(*algorithm, key.reference, dataTag, input);
+    command.sensitive = secretAnswer;
+    apdu::Response r = channel_.transmit(command);
     apdu::throwIfError(r.sw, "PIV GENERAL AUTHENTICATE");
     std::vector<apdu::Tlv> top = apdu::parseAll(r.data);
     if (top.size() != 1 || top[0].tag != kTemplateTag) {
@@ -86,7 +88,7 @@ Bytes PivCard::decrypt(const CardKey& key, ByteView input)
     if (key.algorithm != KeyAlgorithm::rsa) fail(Errc::unsupported, "only RSA PIV keys decrypt");
     const std::size_t field = fieldBytes(key.algorithm, key.bits);
     if (input.size() != field) fail(Errc::dataLenRange, "RSA ciphertext must be one modulus-size block");
-    return leftPadTo(generalAuthenticate(key, kChallengeTag, input), field, "RSA decryption");
+    return leftPadTo(generalAuthenticate(key, kChallengeTag, input, true), field, "RSA decryption");
 }
 
 // ECDH (SP 800-73-4 part 2 section 3.2.4, key establishment): the peer's
@@ -103,7 +105,7 @@ Bytes PivCard::deriveEcdh(const CardKey& key, ByteView peerPoint)
     } else {
         fail(Errc::unsupported, "this PIV key cannot derive");
     }
-    return leftPadTo(generalAuthenticate(key, kExponentiationTag, peerPoint), field, "ECDH secret");
+    return leftPadTo(generalAuthenticate(key, kExponentiationTag, peerPoint, true), field, "ECDH secret");
 }
 
 // SP 800-73-4 has no GET CHALLENGE for the host; the PKCS#11 layer falls
