@@ -35,6 +35,12 @@ void ModuleMutex::lock()
     os_.lock();
 }
 
+bool ModuleMutex::try_lock()
+{
+    if (app_ != nullptr) return false;
+    return os_.try_lock();
+}
+
 void ModuleMutex::unlock()
 {
     if (app_ != nullptr) {

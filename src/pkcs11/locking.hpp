@@ -36,6 +36,9 @@ public:
     ModuleMutex& operator=(const ModuleMutex&) = delete;
     void lock();
     void unlock();
+    // Only for exit paths: false when the mutex is held, or when it is an
+    // application mutex (those have no try-lock).
+    bool try_lock();
 
 private:
     std::mutex os_;

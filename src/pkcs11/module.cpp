@@ -12,8 +12,23 @@ namespace tessera::pkcs11 {
 
 namespace {
 std::mutex gInstanceMutex;           // guards gInstance and gPid (OS mutex: exists before C_Initialize)
-std::shared_ptr<Module> gInstance;
+// Never destroyed by static destructors (design.md): an application that exits
+// without C_Finalize, or a fork() child that exits, must not tear down PC/SC
+// handles and threads that belong to the parent process.
+std::shared_ptr<Module>& gInstance = *new std::shared_ptr<Module>();
 pid_t gPid = 0;
+
+// At exit, wipe the cached PINs of a module that was never finalised (best
+// effort: never waits for a lock another thread may hold at exit).
+struct ExitWiper {
+    ~ExitWiper()
+    {
+        if (!gInstanceMutex.try_lock()) return;
+        std::shared_ptr<Module> m = gPid == getpid() ? gInstance : nullptr;
+        gInstanceMutex.unlock();
+        if (m) m->wipeSecretsAtExit();
+    }
+} gExitWiper;
 
 // PKCS#11 3.0 section 5.4 C_Initialize argument rules.
 MutexCallbacks parseInitArgs(CK_VOID_PTR initArgs)
@@ -89,6 +104,14 @@ Module::~Module()
     // Sessions and tokens go first: their destructors wipe PINs and release card handles.
     sessions_.clear();
     slots_.clear();
+}
+
+void Module::wipeSecretsAtExit() noexcept
+{
+    if (!mutex_.try_lock()) return;
+    auto all = slots_;
+    mutex_.unlock();
+    for (const auto& s : all) s->logoutAtExit();
 }
 
 void Module::refreshReaders()

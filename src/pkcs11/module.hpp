@@ -55,6 +55,7 @@ public:
     CK_SLOT_ID waitForEvent();
     void beginFinalize();
     void primeEvents();  // the slot states at C_Initialize are not events
+    void wipeSecretsAtExit() noexcept;
 
 private:
     void refreshReaders();

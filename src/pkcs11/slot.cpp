@@ -70,6 +70,13 @@ void Slot::dropToken(const TokenPtr& token, const char* reason)
     log::write(log::Level::calls, std::string("token in ") + reader_ + " dropped: " + reason);
 }
 
+void Slot::logoutAtExit() noexcept
+{
+    if (!stateMutex.try_lock()) return;
+    if (token_) token_->logout();
+    stateMutex.unlock();
+}
+
 void Slot::checkUsable(const TokenPtr& token)
 {
     if (!token || token->gone) failRv(CKR_DEVICE_REMOVED, "card removed");

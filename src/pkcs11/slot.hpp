@@ -67,6 +67,8 @@ public:
                        const std::function<CK_OBJECT_HANDLE()>& nextHandle);
     // The card went away or changed: drop the token, wipe the cached PIN.
     void dropToken(const TokenPtr& token, const char* reason);
+    // Exit path: wipe the cached PINs unless another thread holds the state lock.
+    void logoutAtExit() noexcept;
 
     // Runs f(channel, card) under the slot's I/O lock. A card reset by another
     // application (SCARD_W_RESET_CARD) is answered with a reconnect and one
