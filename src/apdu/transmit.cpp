@@ -139,7 +139,11 @@ Response transmit(Transport& transport, const Command& command, const TransmitOp
 {
     Command last;
     ScopedWipe wipeLast{last.data, command.sensitive};
-    if (auto failed = sendChainPrefix(transport, command, options, last)) return *failed;
+    if (auto failed = sendChainPrefix(transport, command, options, last)) {
+        if (failed->data.size() > options.maxResponseBytes)
+            fail(Errc::malformedResponse, "response exceeds " + std::to_string(options.maxResponseBytes) + " bytes");
+        return *failed;
+    }
     if (!options.extendedLength && last.le && *last.le > 256) last.le = 256;  // the card answers 61xx for more
     Response r = exchange(transport, last, options);
     if (r.sw1() == 0x6C) {

@@ -121,7 +121,10 @@ Chuid parseChuid(ByteView getDataAnswer)
     std::vector<apdu::Tlv> items = apdu::parseAll(value, true);
     Chuid chuid;
     if (auto f = child(items, kFascnTag)) chuid.fascn.assign(f->value.begin(), f->value.end());
-    if (auto g = child(items, kGuidTag)) chuid.guid.assign(g->value.begin(), g->value.end());
+    // SP 800-73-4 part 1 table 9: the GUID is 16 bytes; anything else is not one.
+    constexpr std::size_t kGuidBytes = 16;
+    if (auto g = child(items, kGuidTag); g && g->value.size() == kGuidBytes)
+        chuid.guid.assign(g->value.begin(), g->value.end());
     return chuid;
 }
 
