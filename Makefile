@@ -1,13 +1,20 @@
 # Entry points (design.md): `make` builds, `make check` runs every test,
 # `make demo` shows the module at work against virtual cards, from a fresh
 # Debian 12 machine (scripts/install-deps installs what is missing, as root).
+# `make check` = the test suite on the normal build, then check-sanitizers
+# (ASan+UBSan and TSan builds, tests/sanitizers/run.sh) and check-valgrind
+# (memcheck of pkcs11-tool through the module, tests/sanitizers/valgrind.sh).
 BUILD_DIR := $(or $(BUILD_DIR),$(TESSERA_BUILD_DIR),build)
+ASAN_BUILD_DIR ?= build-asan
+TSAN_BUILD_DIR ?= build-tsan
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_JOBS ?= 2
 export TESSERA_BUILD_DIR := $(abspath $(BUILD_DIR))
+export JOBS CTEST_JOBS
 
-.PHONY: all build configure deps check demo clean
+.PHONY: all build configure deps check check-tests check-sanitizers check-asan check-tsan \
+        check-valgrind demo clean
 
 all: build
 
@@ -20,13 +27,35 @@ configure:
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
+# each stage prints how long it took
 check: deps
-	$(MAKE) build
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory check-tests && t1=$$(date +%s) && \
+	$(MAKE) --no-print-directory check-sanitizers && t2=$$(date +%s) && \
+	$(MAKE) --no-print-directory check-valgrind && t3=$$(date +%s) && \
+	echo "check: build+ctest $$((t1 - start))s, sanitizers $$((t2 - t1))s, valgrind $$((t3 - t2))s, total $$((t3 - start))s"
+
+check-tests:
+	$(MAKE) --no-print-directory build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
+
+check-sanitizers: check-asan check-tsan
+
+check-asan:
+	TESSERA_ASAN_BUILD_DIR=$(abspath $(ASAN_BUILD_DIR)) tests/sanitizers/run.sh asan
+
+check-tsan:
+	TESSERA_TSAN_BUILD_DIR=$(abspath $(TSAN_BUILD_DIR)) tests/sanitizers/run.sh tsan
+
+check-valgrind:
+	$(MAKE) --no-print-directory build
+	@start=$$(date +%s); \
+	TESSERA_NO_BUILD=1 scripts/with-virtual-cards -- tests/sanitizers/valgrind.sh && \
+	echo "check-valgrind: passed in $$(($$(date +%s) - start))s"
 
 demo: deps
 	$(MAKE) build
 	scripts/with-virtual-cards -- scripts/demo.sh
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR)

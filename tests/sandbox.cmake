@@ -16,8 +16,10 @@ include_guard(GLOBAL)
 # directory scope only)
 set(TESSERA_WITH_VIRTUAL_CARDS ${PROJECT_SOURCE_DIR}/scripts/with-virtual-cards
     CACHE INTERNAL "the sandbox harness")
+# In a sanitizer build, TESSERA_SANITIZER_HOST_ENVIRONMENT (cmake/sanitizers.cmake)
+# preloads the runtime into the host tools that load the sanitized module.
 set(TESSERA_SANDBOX_TEST_ENVIRONMENT
-    "TESSERA_BUILD_DIR=${PROJECT_BINARY_DIR};TESSERA_NO_BUILD=1;TESSERA_DUMP_LOGS=1"
+    "TESSERA_BUILD_DIR=${PROJECT_BINARY_DIR};TESSERA_NO_BUILD=1;TESSERA_DUMP_LOGS=1;${TESSERA_SANITIZER_HOST_ENVIRONMENT}"
     CACHE INTERNAL "environment of sandboxed tests")
 
 function(tessera_sandbox_test)

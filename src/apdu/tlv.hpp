@@ -24,6 +24,7 @@ std::vector<Tlv> parseAll(ByteView data, bool allowPadding = false);
 Tlv parseOne(ByteView data, std::size_t& consumed);
 // Finds the first TLV with `tag` at this level of `data`, and when `recurse`
 // inside constructed TLVs (depth-bounded). nullopt when absent; throws on malformed.
+// The result views into `data`: keep that buffer alive while using it.
 std::optional<Tlv> find(ByteView data, std::uint32_t tag, bool recurse = true);
 
 constexpr std::size_t kMaxTlvDepth = 16;

@@ -205,7 +205,8 @@ Bytes nested(std::size_t n)
 
 TEST(TlvFind, DepthWithinBoundIsFound)
 {
-    auto t = find(nested(kMaxTlvDepth), 0x82);
+    Bytes b = nested(kMaxTlvDepth);  // find() returns views into b: keep it alive
+    auto t = find(b, 0x82);
     ASSERT_TRUE(t);
     EXPECT_EQ(hex(t->value), "AA");
 }
