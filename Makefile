@@ -14,7 +14,7 @@ export TESSERA_BUILD_DIR := $(abspath $(BUILD_DIR))
 export JOBS CTEST_JOBS
 
 .PHONY: all build configure deps check check-tests check-sanitizers check-asan check-tsan \
-        check-valgrind demo clean
+        check-valgrind demo clean fuzz fuzz-regress
 
 all: build
 
@@ -52,6 +52,16 @@ check-valgrind:
 	@start=$$(date +%s); \
 	TESSERA_NO_BUILD=1 scripts/with-virtual-cards -- tests/sanitizers/valgrind.sh && \
 	echo "check-valgrind: passed in $$(($$(date +%s) - start))s"
+
+# Long libFuzzer runs (clang, ASan+UBSan) from the committed corpus; any finding
+# fails (tests/fuzz/README.md). `make check` replays the corpus as ctest tests.
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 300
+fuzz:
+	TESSERA_FUZZ_BUILD_DIR=$(abspath $(FUZZ_BUILD_DIR)) tests/fuzz/run-fuzzers --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-regress: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -L fuzz
 
 demo: deps
 	$(MAKE) build
