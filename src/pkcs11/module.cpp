@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <new>
 
 #include "common/log.hpp"
 #include "pkcs11/rv.hpp"
@@ -14,8 +15,11 @@ namespace {
 std::mutex gInstanceMutex;           // guards gInstance and gPid (OS mutex: exists before C_Initialize)
 // Never destroyed by static destructors (design.md): an application that exits
 // without C_Finalize, or a fork() child that exits, must not tear down PC/SC
-// handles and threads that belong to the parent process.
-std::shared_ptr<Module>& gInstance = *new std::shared_ptr<Module>();
+// handles and threads that belong to the parent process. Placement new into
+// static storage: no destructor runs, and no heap block is left behind when
+// the host dlcloses the module.
+alignas(std::shared_ptr<Module>) unsigned char gInstanceStorage[sizeof(std::shared_ptr<Module>)];
+std::shared_ptr<Module>& gInstance = *new (gInstanceStorage) std::shared_ptr<Module>();
 pid_t gPid = 0;
 
 // At exit, wipe the cached PINs of a module that was never finalised (best
