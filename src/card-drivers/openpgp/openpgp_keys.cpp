@@ -3,6 +3,8 @@
 // see openpgp_keys.hpp. OpenSSL checks EC points against the curve.
 #include "card-drivers/openpgp/openpgp_keys.hpp"
 
+#include "card-drivers/openssl_keys.hpp"
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -22,17 +24,10 @@ namespace tessera::drivers::openpgp {
 
 namespace {
 
-template <auto Free>
-struct Deleter {
-    template <typename T>
-    void operator()(T* p) const { Free(p); }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX_free>>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD_free>>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
+using ossl::BnPtr;
+using ossl::PkeyPtr;
+using ossl::spkiOf;
+using ossl::X509Ptr;
 
 constexpr std::uint32_t kModulusTag = 0x81;
 constexpr std::uint32_t kExponentTag = 0x82;
@@ -43,44 +38,17 @@ constexpr std::uint8_t kNativePointPrefix = 0x40;  // RFC 4880bis prefix some ca
 
 [[noreturn]] void malformed(const std::string& what) { fail(Errc::malformedResponse, "OpenPGP public key: " + what); }
 
-Bytes spkiOf(EVP_PKEY* key)
-{
-    int len = i2d_PUBKEY(key, nullptr);
-    if (len <= 0) fail(Errc::general, "i2d_PUBKEY failed");
-    Bytes out(static_cast<std::size_t>(len));
-    unsigned char* q = out.data();
-    if (i2d_PUBKEY(key, &q) != len) fail(Errc::general, "i2d_PUBKEY failed");
-    return out;
-}
-
-PkeyPtr fromParams(const char* type, OSSL_PARAM_BLD* bld)
-{
-    ParamPtr params(OSSL_PARAM_BLD_to_param(bld));
-    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) fail(Errc::hostMemory, "EVP_PKEY_fromdata_init");
-    EVP_PKEY* raw = nullptr;
-    if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1 || raw == nullptr) {
-        malformed(std::string("card's ") + type + " key rejected by OpenSSL");
-    }
-    return PkeyPtr(raw);
-}
-
 PkeyPtr rsaKey(ByteView modulus, ByteView exponent)
 {
     BnPtr n(BN_bin2bn(modulus.data(), static_cast<int>(modulus.size()), nullptr));
     BnPtr e(BN_bin2bn(exponent.data(), static_cast<int>(exponent.size()), nullptr));
-    ParamBldPtr bld(OSSL_PARAM_BLD_new());
-    if (!n || !e || !bld) fail(Errc::hostMemory, "OpenSSL allocation failed");
+    if (!n || !e) fail(Errc::hostMemory, "OpenSSL allocation failed");
     const int bits = BN_num_bits(n.get());
     if (bits < static_cast<int>(kMinRsaBits) || bits > static_cast<int>(kMaxRsaBits) || !BN_is_odd(n.get()) ||
         !BN_is_odd(e.get())) {
         malformed("RSA modulus or exponent out of range");
     }
-    if (OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
-        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
-        fail(Errc::hostMemory, "OSSL_PARAM_BLD_push_BN");
-    }
-    return fromParams("RSA", bld.get());
+    return ossl::rsaPublicKey(modulus, exponent, "OpenPGP public key: ");
 }
 
 const char* groupName(KeyAlgorithm a)
@@ -97,13 +65,7 @@ PkeyPtr ecKey(KeyAlgorithm algorithm, ByteView point)
 {
     const std::size_t field = fieldBytes(algorithm, 0);
     if (point.size() != 1 + 2 * field || point[0] != 0x04) malformed("EC point is not uncompressed 04 || X || Y");
-    ParamBldPtr bld(OSSL_PARAM_BLD_new());
-    if (!bld) fail(Errc::hostMemory, "OSSL_PARAM_BLD_new");
-    if (OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, groupName(algorithm), 0) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
-        fail(Errc::hostMemory, "OSSL_PARAM_BLD push");
-    }
-    return fromParams("EC", bld.get());
+    return ossl::ecPublicKey(groupName(algorithm), point, "OpenPGP public key: ");
 }
 
 PkeyPtr rawKey(KeyAlgorithm algorithm, ByteView point)

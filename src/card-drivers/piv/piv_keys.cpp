@@ -3,6 +3,8 @@
 // only to learn the key; nothing here trusts or validates the certificate.
 #include "card-drivers/piv/piv_keys.hpp"
 
+#include "card-drivers/openssl_keys.hpp"
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -22,30 +24,15 @@ namespace tessera::drivers::piv {
 
 namespace {
 
+using ossl::BnPtr;
+using ossl::PkeyPtr;
+using ossl::spkiOf;
+using ossl::X509Ptr;
 template <auto Free>
-struct Deleter {
-    template <typename T>
-    void operator()(T* p) const { Free(p); }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX_free>>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD_free>>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
+using Deleter = ossl::Deleter<Free>;
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG_free>>;
 
 [[noreturn]] void malformed(const std::string& what) { fail(Errc::malformedResponse, "PIV key: " + what); }
-
-Bytes spkiOf(EVP_PKEY* key)
-{
-    int len = i2d_PUBKEY(key, nullptr);
-    if (len <= 0) fail(Errc::general, "i2d_PUBKEY failed");
-    Bytes out(static_cast<std::size_t>(len));
-    unsigned char* q = out.data();
-    if (i2d_PUBKEY(key, &q) != len) fail(Errc::general, "i2d_PUBKEY failed");
-    return out;
-}
 
 // Maps an OpenSSL key to the PIV algorithms (SP 800-78-4 table 6-2);
 // nullopt for anything a PIV card cannot hold.
@@ -84,41 +71,9 @@ std::optional<PublicKeyInfo> describe(EVP_PKEY* key)
     return info;
 }
 
-PkeyPtr fromParams(const char* type, OSSL_PARAM_BLD* bld)
-{
-    ParamPtr params(OSSL_PARAM_BLD_to_param(bld));
-    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) fail(Errc::hostMemory, "EVP_PKEY_fromdata_init");
-    EVP_PKEY* raw = nullptr;
-    if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1 || raw == nullptr) {
-        malformed(std::string("card's ") + type + " public key rejected by OpenSSL");
-    }
-    return PkeyPtr(raw);
-}
+PkeyPtr rsaKey(ByteView modulus, ByteView exponent) { return ossl::rsaPublicKey(modulus, exponent, "PIV key: "); }
 
-PkeyPtr rsaKey(ByteView modulus, ByteView exponent)
-{
-    BnPtr n(BN_bin2bn(modulus.data(), static_cast<int>(modulus.size()), nullptr));
-    BnPtr e(BN_bin2bn(exponent.data(), static_cast<int>(exponent.size()), nullptr));
-    ParamBldPtr bld(OSSL_PARAM_BLD_new());
-    if (!n || !e || !bld) fail(Errc::hostMemory, "OpenSSL allocation failed");
-    if (OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
-        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
-        fail(Errc::hostMemory, "OSSL_PARAM_BLD_push_BN");
-    }
-    return fromParams("RSA", bld.get());
-}
-
-PkeyPtr ecKey(const char* group, ByteView point)
-{
-    ParamBldPtr bld(OSSL_PARAM_BLD_new());
-    if (!bld) fail(Errc::hostMemory, "OSSL_PARAM_BLD_new");
-    if (OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
-        fail(Errc::hostMemory, "OSSL_PARAM_BLD push");
-    }
-    return fromParams("EC", bld.get());
-}
+PkeyPtr ecKey(const char* group, ByteView point) { return ossl::ecPublicKey(group, point, "PIV key: "); }
 
 ByteView requiredValue(const std::vector<apdu::Tlv>& items, std::uint32_t tag)
 {
