@@ -18,8 +18,8 @@ struct Command {
     std::uint8_t p1 = 0;
     std::uint8_t p2 = 0;
     Bytes data;
-    std::optional<std::uint32_t> le;  // nullopt: no Le field
-    bool sensitive = false;           // data carries a secret: the trace prints it redacted
+    std::optional<std::uint32_t> le; // nullopt: no Le field
+    bool sensitive = false;          // data carries a secret: the trace prints it redacted
 
     // Encoded APDU. extended=false requires data.size() <= 255 and le <= 256.
     Bytes encode(bool extended) const;

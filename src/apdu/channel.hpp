@@ -16,7 +16,7 @@ public:
 };
 
 struct TransmitOptions {
-    bool extendedLength = false;  // card accepts extended-length APDUs
+    bool extendedLength = false; // card accepts extended-length APDUs
     // Bound on 61xx rounds: 320 x 256 bytes = 80 KiB, above the largest
     // certificate a driver accepts (64 KiB after decompression).
     std::size_t maxGetResponse = 320;

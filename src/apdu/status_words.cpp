@@ -13,7 +13,7 @@ namespace {
 
 struct StatusRow {
     std::uint16_t sw;
-    std::uint16_t mask;  // 0xFFFF exact; 0xFF00 "xx" family; 0xFFF0 "Cx" family
+    std::uint16_t mask; // 0xFFFF exact; 0xFF00 "xx" family; 0xFFF0 "Cx" family
     Errc errc;
     const char* text;
 };
@@ -64,7 +64,10 @@ const StatusRow* findRow(std::uint16_t sw)
     return nullptr;
 }
 
-bool isTriesFamily(std::uint16_t sw) { return (sw & 0xFFF0) == 0x63C0; }
+bool isTriesFamily(std::uint16_t sw)
+{
+    return (sw & 0xFFF0) == 0x63C0;
+}
 
 std::string swHex(std::uint16_t sw)
 {

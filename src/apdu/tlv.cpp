@@ -12,9 +12,15 @@ namespace {
 
 constexpr std::size_t kMaxTagBytes = 4;
 
-[[noreturn]] void malformed(const std::string& what) { fail(Errc::malformedResponse, "BER-TLV: " + what); }
+[[noreturn]] void malformed(const std::string& what)
+{
+    fail(Errc::malformedResponse, "BER-TLV: " + what);
+}
 
-bool isPadding(std::uint8_t b) { return b == 0x00 || b == 0xFF; }
+bool isPadding(std::uint8_t b)
+{
+    return b == 0x00 || b == 0xFF;
+}
 
 // ISO 7816-4 5.2.2.1: low five bits 11111 in the first byte announce
 // subsequent tag bytes; each subsequent byte with bit 8 set announces another.
@@ -46,13 +52,15 @@ std::size_t readLength(ByteView data, std::size_t& pos)
     if (count > 3) malformed("length field of " + std::to_string(count) + " bytes");
     if (data.size() - pos < count) malformed("truncated length");
     std::size_t length = 0;
-    for (std::size_t i = 0; i < count; ++i) length = (length << 8) | data[pos++];
+    for (std::size_t i = 0; i < count; ++i)
+        length = (length << 8) | data[pos++];
     return length;
 }
 
 std::uint8_t firstTagByte(std::uint32_t tag)
 {
-    while (tag > 0xFF) tag >>= 8;
+    while (tag > 0xFF)
+        tag >>= 8;
     return static_cast<std::uint8_t>(tag);
 }
 
@@ -74,7 +82,10 @@ std::optional<Tlv> findAt(ByteView data, std::uint32_t tag, bool recurse, std::s
 
 } // namespace
 
-bool Tlv::constructed() const { return (firstTagByte(tag) & 0x20) != 0; }
+bool Tlv::constructed() const
+{
+    return (firstTagByte(tag) & 0x20) != 0;
+}
 
 Tlv parseOne(ByteView data, std::size_t& consumed)
 {
@@ -83,8 +94,8 @@ Tlv parseOne(ByteView data, std::size_t& consumed)
     t.tag = readTag(data, pos);
     std::size_t length = readLength(data, pos);
     if (length > data.size() - pos) {
-        malformed("value of " + std::to_string(length) + " bytes exceeds the " +
-                  std::to_string(data.size() - pos) + " remaining");
+        malformed("value of " + std::to_string(length) + " bytes exceeds the " + std::to_string(data.size() - pos) +
+                  " remaining");
     }
     t.value = data.subspan(pos, length);
     consumed = pos + length;
@@ -107,7 +118,10 @@ std::vector<Tlv> parseAll(ByteView data, bool allowPadding)
     return out;
 }
 
-std::optional<Tlv> find(ByteView data, std::uint32_t tag, bool recurse) { return findAt(data, tag, recurse, 0); }
+std::optional<Tlv> find(ByteView data, std::uint32_t tag, bool recurse)
+{
+    return findAt(data, tag, recurse, 0);
+}
 
 Bytes encodeTag(std::uint32_t tag)
 {

@@ -12,8 +12,8 @@
 namespace tessera::apdu {
 
 struct Tlv {
-    std::uint32_t tag = 0;   // tag bytes big-endian, e.g. 0x5FC105, 0x7F49
-    ByteView value;          // view into the parsed buffer
+    std::uint32_t tag = 0;    // tag bytes big-endian, e.g. 0x5FC105, 0x7F49
+    ByteView value;           // view into the parsed buffer
     bool constructed() const; // bit 6 of the first tag byte
 };
 

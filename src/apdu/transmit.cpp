@@ -75,7 +75,10 @@ std::uint8_t getResponseClass(std::uint8_t cla)
     return static_cast<std::uint8_t>(cla & 0x03);
 }
 
-std::uint32_t leFromSw2(std::uint8_t sw2) { return sw2 == 0 ? 256U : sw2; }
+std::uint32_t leFromSw2(std::uint8_t sw2)
+{
+    return sw2 == 0 ? 256U : sw2;
+}
 
 // Sends every chunk but the last with CLA | 0x10 (ISO 7816-4 5.3.3); each must
 // answer 9000, otherwise that answer is returned. Returns the last chunk to send.
@@ -106,8 +109,7 @@ std::optional<Response> sendChainPrefix(Transport& transport, const Command& c, 
 // 61xx: GET RESPONSE (00 C0 00 00 xx) until the card stops answering 61xx,
 // at most maxGetResponse rounds and maxResponseBytes in all.
 // GET RESPONSE of a sensitive command inherits the flag, so its answer is redacted too.
-Response collectResponse(Transport& transport, Response first, const Command& original,
-                         const TransmitOptions& options)
+Response collectResponse(Transport& transport, Response first, const Command& original, const TransmitOptions& options)
 {
     Bytes assembled = std::move(first.data);
     ScopedWipe wipeAssembled{assembled, original.sensitive};
@@ -118,18 +120,17 @@ Response collectResponse(Transport& transport, Response first, const Command& or
     Command get{getResponseClass(original.cla), kInsGetResponse, 0x00, 0x00, {}, std::nullopt, original.sensitive};
     while (r.sw1() == 0x61 || (rounds > 0 && r.sw1() == 0x6C)) {
         if (rounds++ >= options.maxGetResponse) {
-            fail(Errc::malformedResponse, "card kept answering 61xx after " + std::to_string(rounds - 1) +
-                                              " GET RESPONSE rounds");
+            fail(Errc::malformedResponse,
+                 "card kept answering 61xx after " + std::to_string(rounds - 1) + " GET RESPONSE rounds");
         }
         get.le = leFromSw2(r.sw2());
         r = exchange(transport, get, options);
         assembled.insert(assembled.end(), r.data.begin(), r.data.end());
         if (assembled.size() > options.maxResponseBytes) {
-            fail(Errc::malformedResponse,
-                 "response exceeds " + std::to_string(options.maxResponseBytes) + " bytes");
+            fail(Errc::malformedResponse, "response exceeds " + std::to_string(options.maxResponseBytes) + " bytes");
         }
     }
-    r.data = assembled;  // a copy: `assembled` is wiped on return when secret
+    r.data = assembled; // a copy: `assembled` is wiped on return when secret
     return r;
 }
 
@@ -144,7 +145,7 @@ Response transmit(Transport& transport, const Command& command, const TransmitOp
             fail(Errc::malformedResponse, "response exceeds " + std::to_string(options.maxResponseBytes) + " bytes");
         return *failed;
     }
-    if (!options.extendedLength && last.le && *last.le > 256) last.le = 256;  // the card answers 61xx for more
+    if (!options.extendedLength && last.le && *last.le > 256) last.le = 256; // the card answers 61xx for more
     Response r = exchange(transport, last, options);
     if (r.sw1() == 0x6C) {
         // Wrong Le: re-send the same (last) command once with Le = SW2 (00 means 256).

@@ -24,17 +24,17 @@ enum class PinPolicy { never, once, always };
 
 // What the card takes as input for an RSA signature.
 enum class RsaSignInput {
-    paddedBlock,  // a full modulus-size block, padded by the host (PIV)
-    digestInfo,   // a DigestInfo; the card applies PKCS#1 v1.5 (OpenPGP)
+    paddedBlock, // a full modulus-size block, padded by the host (PIV)
+    digestInfo,  // a DigestInfo; the card applies PKCS#1 v1.5 (OpenPGP)
 };
 
 struct CardKey {
-    std::uint8_t reference = 0;  // the card's key reference (PIV 9A, OpenPGP 1..3)
-    Bytes id;                    // stable identifier, numbered as OpenSC does (PIV 01-04, 05-18)
-    std::string label;           // e.g. "PIV AUTH key"
+    std::uint8_t reference = 0; // the card's key reference (PIV 9A, OpenPGP 1..3)
+    Bytes id;                   // stable identifier, numbered as OpenSC does (PIV 01-04, 05-18)
+    std::string label;          // e.g. "PIV AUTH key"
     KeyAlgorithm algorithm = KeyAlgorithm::rsa;
-    unsigned bits = 0;           // modulus or field size
-    Bytes publicKeySpki;         // DER SubjectPublicKeyInfo; empty when unknown
+    unsigned bits = 0;                // modulus or field size
+    Bytes publicKeySpki;              // DER SubjectPublicKeyInfo; empty when unknown
     std::optional<Bytes> certificate; // DER X.509 (decompressed)
     std::string certificateLabel;     // e.g. "Certificate for PIV Authentication"
     bool canSign = false;
@@ -47,8 +47,8 @@ struct CardKey {
 };
 
 struct PinInfo {
-    std::uint8_t reference = 0x80;  // the PIN C_Login(CKU_USER) verifies (PIV 80, OpenPGP 82)
-    int triesLeft = -1;  // -1 unknown
+    std::uint8_t reference = 0x80; // the PIN C_Login(CKU_USER) verifies (PIV 80, OpenPGP 82)
+    int triesLeft = -1;            // -1 unknown
     int maxTries = 3;
     std::size_t minLength = 6;
     std::size_t maxLength = 8;
@@ -60,7 +60,7 @@ struct TokenModel {
     std::string manufacturer;
     std::string model;
     std::string serial;
-    Bytes identity;  // bytes that identify this card instance (serial, CHUID GUID...)
+    Bytes identity; // bytes that identify this card instance (serial, CHUID GUID...)
     std::uint8_t hardwareMajor = 0, hardwareMinor = 0;
     std::uint8_t firmwareMajor = 0, firmwareMinor = 0;
     PinInfo userPin;

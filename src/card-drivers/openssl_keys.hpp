@@ -14,13 +14,8 @@
 
 namespace tessera::drivers::ossl {
 
-template <auto Free>
-struct Deleter {
-    template <typename T>
-    void operator()(T* p) const
-    {
-        Free(p);
-    }
+template <auto Free> struct Deleter {
+    template <typename T> void operator()(T* p) const { Free(p); }
 };
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;

@@ -24,8 +24,8 @@ std::unique_ptr<Card> Registry::recognise(apdu::Channel& channel) const
             }
         } catch (const Error& e) {
             // A transport failure is not "not my card": let it reach the caller.
-            if (e.code() == Errc::deviceRemoved || e.code() == Errc::tokenNotPresent ||
-                e.code() == Errc::noService || e.code() == Errc::cardReset)
+            if (e.code() == Errc::deviceRemoved || e.code() == Errc::tokenNotPresent || e.code() == Errc::noService ||
+                e.code() == Errc::cardReset)
                 throw;
             log::write(log::Level::calls, "driver " + d->name() + " probe failed: " + e.what());
         }

@@ -15,7 +15,7 @@ namespace tessera::log {
 namespace {
 std::atomic<int> gLevel{0};
 std::mutex gMutex;
-FILE* gFile = nullptr;  // guarded by gMutex; nullptr = stderr
+FILE* gFile = nullptr; // guarded by gMutex; nullptr = stderr
 thread_local std::size_t tApdus = 0;
 } // namespace
 
@@ -39,7 +39,10 @@ void configureFromEnvironment()
     configure(level, file != nullptr ? file : "");
 }
 
-bool enabled(Level l) noexcept { return gLevel.load(std::memory_order_relaxed) >= static_cast<int>(l); }
+bool enabled(Level l) noexcept
+{
+    return gLevel.load(std::memory_order_relaxed) >= static_cast<int>(l);
+}
 
 void write(Level l, std::string_view message) noexcept
 {
@@ -55,8 +58,17 @@ void write(Level l, std::string_view message) noexcept
     }
 }
 
-void countApdu() noexcept { ++tApdus; }
-std::size_t apduCount() noexcept { return tApdus; }
-void resetApduCount() noexcept { tApdus = 0; }
+void countApdu() noexcept
+{
+    ++tApdus;
+}
+std::size_t apduCount() noexcept
+{
+    return tApdus;
+}
+void resetApduCount() noexcept
+{
+    tApdus = 0;
+}
 
 } // namespace tessera::log

@@ -59,12 +59,12 @@ SecureBytes::SecureBytes(std::span<const std::uint8_t> data)
     size_ = data.size();
 }
 
-SecureBytes::~SecureBytes() { clear(); }
-
-SecureBytes::SecureBytes(const SecureBytes& other)
-    : SecureBytes(other.view())
+SecureBytes::~SecureBytes()
 {
+    clear();
 }
+
+SecureBytes::SecureBytes(const SecureBytes& other) : SecureBytes(other.view()) {}
 
 SecureBytes& SecureBytes::operator=(const SecureBytes& other)
 {
@@ -75,8 +75,7 @@ SecureBytes& SecureBytes::operator=(const SecureBytes& other)
     return *this;
 }
 
-SecureBytes::SecureBytes(SecureBytes&& other) noexcept
-    : data_(other.data_), size_(other.size_)
+SecureBytes::SecureBytes(SecureBytes&& other) noexcept : data_(other.data_), size_(other.size_)
 {
     other.data_ = nullptr;
     other.size_ = 0;

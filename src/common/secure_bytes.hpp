@@ -17,7 +17,9 @@ public:
     SecureBytes() = default;
     explicit SecureBytes(std::span<const std::uint8_t> data);
     explicit SecureBytes(std::string_view text)
-        : SecureBytes(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())) {}
+        : SecureBytes(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()))
+    {
+    }
     ~SecureBytes();
     SecureBytes(const SecureBytes& other);
     SecureBytes& operator=(const SecureBytes& other);
@@ -27,8 +29,8 @@ public:
     std::span<const std::uint8_t> view() const noexcept { return {data_, size_}; }
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
-    void push_back(std::uint8_t b);  // throws Error(dataLenRange) past kCapacity
-    void clear() noexcept;           // wipe and release
+    void push_back(std::uint8_t b); // throws Error(dataLenRange) past kCapacity
+    void clear() noexcept;          // wipe and release
 
 private:
     void ensure();

@@ -100,8 +100,14 @@ std::string hexCode(long rv)
     return buf;
 }
 
-SCARDCONTEXT ctx(std::intptr_t h) { return static_cast<SCARDCONTEXT>(h); }
-SCARDHANDLE card(std::intptr_t h) { return static_cast<SCARDHANDLE>(h); }
+SCARDCONTEXT ctx(std::intptr_t h)
+{
+    return static_cast<SCARDCONTEXT>(h);
+}
+SCARDHANDLE card(std::intptr_t h)
+{
+    return static_cast<SCARDHANDLE>(h);
+}
 
 DWORD dispositionCode(Disposition d)
 {
@@ -135,10 +141,22 @@ void check(long rv, const char* call)
     throw Error(errcFor(rv), std::string(call) + ": " + rvName(rv) + " (" + hexCode(rv) + ")");
 }
 
-bool ReaderState::present() const { return (eventState & SCARD_STATE_PRESENT) != 0; }
-bool ReaderState::changed() const { return (eventState & SCARD_STATE_CHANGED) != 0; }
-void ReaderState::acknowledge() { currentState = eventState & ~static_cast<std::uint32_t>(SCARD_STATE_CHANGED); }
-bool ReaderState::unknownReader() const { return (eventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE)) != 0; }
+bool ReaderState::present() const
+{
+    return (eventState & SCARD_STATE_PRESENT) != 0;
+}
+bool ReaderState::changed() const
+{
+    return (eventState & SCARD_STATE_CHANGED) != 0;
+}
+void ReaderState::acknowledge()
+{
+    currentState = eventState & ~static_cast<std::uint32_t>(SCARD_STATE_CHANGED);
+}
+bool ReaderState::unknownReader() const
+{
+    return (eventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE)) != 0;
+}
 
 Context::Context()
 {
@@ -163,7 +181,7 @@ std::vector<std::string> Context::listReaders()
         std::string buffer(size, '\0');
         rv = SCardListReaders(ctx(handle_), nullptr, buffer.data(), &size);
         if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
-        if (rv == SCARD_E_INSUFFICIENT_BUFFER) continue;  // a reader appeared between the two calls
+        if (rv == SCARD_E_INSUFFICIENT_BUFFER) continue; // a reader appeared between the two calls
         check(rv, "SCardListReaders");
         std::vector<std::string> readers;
         std::size_t pos = 0;
@@ -197,16 +215,22 @@ bool Context::getStatusChange(std::vector<ReaderState>& states, std::uint32_t ti
     return true;
 }
 
-void Context::cancel() noexcept { SCardCancel(ctx(handle_)); }
+void Context::cancel() noexcept
+{
+    SCardCancel(ctx(handle_));
+}
 
-bool Context::isValid() noexcept { return SCardIsValidContext(ctx(handle_)) == SCARD_S_SUCCESS; }
+bool Context::isValid() noexcept
+{
+    return SCardIsValidContext(ctx(handle_)) == SCARD_S_SUCCESS;
+}
 
 CardHandle::CardHandle(Context& context, const std::string& reader)
 {
     SCARDHANDLE h = 0;
     DWORD protocol = 0;
-    check(SCardConnect(ctx(context.handle()), reader.c_str(), SCARD_SHARE_SHARED,
-                       SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &h, &protocol),
+    check(SCardConnect(ctx(context.handle()), reader.c_str(), SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                       &h, &protocol),
           "SCardConnect");
     handle_ = static_cast<std::intptr_t>(h);
     protocol_ = static_cast<std::uint32_t>(protocol);
@@ -222,8 +246,8 @@ Bytes CardHandle::transmit(ByteView command)
     const SCARD_IO_REQUEST* pci = protocol_ == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     Bytes answer(kReceiveBuffer);
     DWORD length = static_cast<DWORD>(answer.size());
-    check(SCardTransmit(card(handle_), pci, command.data(), static_cast<DWORD>(command.size()), nullptr,
-                        answer.data(), &length),
+    check(SCardTransmit(card(handle_), pci, command.data(), static_cast<DWORD>(command.size()), nullptr, answer.data(),
+                        &length),
           "SCardTransmit");
     answer.resize(std::min<std::size_t>(length, answer.size()));
     if (answer.size() < 2) {
@@ -236,7 +260,10 @@ Bytes CardHandle::transmit(ByteView command)
     return answer;
 }
 
-void CardHandle::beginTransaction() { check(SCardBeginTransaction(card(handle_)), "SCardBeginTransaction"); }
+void CardHandle::beginTransaction()
+{
+    check(SCardBeginTransaction(card(handle_)), "SCardBeginTransaction");
+}
 
 void CardHandle::endTransaction(Disposition disposition)
 {

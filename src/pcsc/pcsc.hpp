@@ -28,9 +28,9 @@ struct ReaderState {
     std::uint32_t currentState = 0; // what we believe (SCARD_STATE_* bits, event counter in upper 16 bits)
     std::uint32_t eventState = 0;   // what pcscd reports back
     Bytes atr;
-    bool present() const;           // SCARD_STATE_PRESENT in eventState
-    bool changed() const;           // SCARD_STATE_CHANGED in eventState
-    bool unknownReader() const;     // SCARD_STATE_UNKNOWN or IGNORE in eventState
+    bool present() const;       // SCARD_STATE_PRESENT in eventState
+    bool changed() const;       // SCARD_STATE_CHANGED in eventState
+    bool unknownReader() const; // SCARD_STATE_UNKNOWN or IGNORE in eventState
     std::uint16_t eventCounter() const { return static_cast<std::uint16_t>(eventState >> 16); }
     // Takes the reported state as known, so the next wait blocks until it changes.
     void acknowledge();
@@ -41,16 +41,16 @@ inline constexpr std::uint32_t kInfinite = 0xFFFFFFFF;
 
 class Context {
 public:
-    Context();  // SCardEstablishContext(SCARD_SCOPE_SYSTEM)
+    Context(); // SCardEstablishContext(SCARD_SCOPE_SYSTEM)
     ~Context();
     Context(const Context&) = delete;
     Context& operator=(const Context&) = delete;
 
-    std::vector<std::string> listReaders();  // empty when there are none (SCARD_E_NO_READERS_AVAILABLE)
+    std::vector<std::string> listReaders(); // empty when there are none (SCARD_E_NO_READERS_AVAILABLE)
     // SCardGetStatusChange; timeoutMs = 0xFFFFFFFF for infinite. Returns false on SCARD_E_TIMEOUT;
     // throws Error(cancelled) on SCARD_E_CANCELLED. Copies eventState back into states.
     bool getStatusChange(std::vector<ReaderState>& states, std::uint32_t timeoutMs);
-    void cancel() noexcept;  // SCardCancel, safe from another thread
+    void cancel() noexcept; // SCardCancel, safe from another thread
     bool isValid() noexcept;
     std::intptr_t handle() const { return handle_; }
 
@@ -64,15 +64,15 @@ class CardHandle {
 public:
     // SCardConnect(reader, SCARD_SHARE_SHARED, T0|T1)
     CardHandle(Context& context, const std::string& reader);
-    ~CardHandle();  // SCardDisconnect(SCARD_LEAVE_CARD), never throws
+    ~CardHandle(); // SCardDisconnect(SCARD_LEAVE_CARD), never throws
     CardHandle(const CardHandle&) = delete;
     CardHandle& operator=(const CardHandle&) = delete;
 
-    Bytes transmit(ByteView command);  // raw C-APDU -> raw R-APDU (up to 64 KiB + 2)
+    Bytes transmit(ByteView command); // raw C-APDU -> raw R-APDU (up to 64 KiB + 2)
     void beginTransaction();
     void endTransaction(Disposition disposition);
-    void reconnect(Disposition initialization);  // SCardReconnect, shared mode
-    Bytes atr();                                  // via SCardStatus
+    void reconnect(Disposition initialization); // SCardReconnect, shared mode
+    Bytes atr();                                // via SCardStatus
     std::uint32_t activeProtocol() const { return protocol_; }
 
 private:

@@ -14,26 +14,55 @@ struct AttrTypeRow {
 };
 // PKCS#11 3.0 section 4 (common, storage, certificate, key, public/private/secret key attributes).
 constexpr AttrTypeRow kAttrTypes[] = {
-    {CKA_CLASS, AttrType::ulong}, {CKA_TOKEN, AttrType::boolean}, {CKA_PRIVATE, AttrType::boolean},
-    {CKA_LABEL, AttrType::bytes}, {CKA_APPLICATION, AttrType::bytes}, {CKA_VALUE, AttrType::bytes},
-    {CKA_OBJECT_ID, AttrType::bytes}, {CKA_CERTIFICATE_TYPE, AttrType::ulong}, {CKA_ISSUER, AttrType::bytes},
-    {CKA_SERIAL_NUMBER, AttrType::bytes}, {CKA_TRUSTED, AttrType::boolean},
-    {CKA_CERTIFICATE_CATEGORY, AttrType::ulong}, {CKA_CHECK_VALUE, AttrType::bytes},
-    {CKA_KEY_TYPE, AttrType::ulong}, {CKA_SUBJECT, AttrType::bytes}, {CKA_ID, AttrType::bytes},
-    {CKA_SENSITIVE, AttrType::boolean}, {CKA_ENCRYPT, AttrType::boolean}, {CKA_DECRYPT, AttrType::boolean},
-    {CKA_WRAP, AttrType::boolean}, {CKA_UNWRAP, AttrType::boolean}, {CKA_SIGN, AttrType::boolean},
-    {CKA_SIGN_RECOVER, AttrType::boolean}, {CKA_VERIFY, AttrType::boolean},
-    {CKA_VERIFY_RECOVER, AttrType::boolean}, {CKA_DERIVE, AttrType::boolean}, {CKA_START_DATE, AttrType::date},
-    {CKA_END_DATE, AttrType::date}, {CKA_MODULUS, AttrType::bytes}, {CKA_MODULUS_BITS, AttrType::ulong},
-    {CKA_PUBLIC_EXPONENT, AttrType::bytes}, {CKA_VALUE_LEN, AttrType::ulong},
-    {CKA_EXTRACTABLE, AttrType::boolean}, {CKA_LOCAL, AttrType::boolean},
-    {CKA_NEVER_EXTRACTABLE, AttrType::boolean}, {CKA_ALWAYS_SENSITIVE, AttrType::boolean},
-    {CKA_KEY_GEN_MECHANISM, AttrType::ulong}, {CKA_MODIFIABLE, AttrType::boolean},
-    {CKA_COPYABLE, AttrType::boolean}, {CKA_DESTROYABLE, AttrType::boolean}, {CKA_EC_PARAMS, AttrType::bytes},
-    {CKA_EC_POINT, AttrType::bytes}, {CKA_ALWAYS_AUTHENTICATE, AttrType::boolean},
-    {CKA_WRAP_WITH_TRUSTED, AttrType::boolean}, {CKA_PUBLIC_KEY_INFO, AttrType::bytes},
-    {CKA_URL, AttrType::bytes}, {CKA_HASH_OF_SUBJECT_PUBLIC_KEY, AttrType::bytes},
-    {CKA_HASH_OF_ISSUER_PUBLIC_KEY, AttrType::bytes}, {CKA_JAVA_MIDP_SECURITY_DOMAIN, AttrType::ulong},
+    {CKA_CLASS, AttrType::ulong},
+    {CKA_TOKEN, AttrType::boolean},
+    {CKA_PRIVATE, AttrType::boolean},
+    {CKA_LABEL, AttrType::bytes},
+    {CKA_APPLICATION, AttrType::bytes},
+    {CKA_VALUE, AttrType::bytes},
+    {CKA_OBJECT_ID, AttrType::bytes},
+    {CKA_CERTIFICATE_TYPE, AttrType::ulong},
+    {CKA_ISSUER, AttrType::bytes},
+    {CKA_SERIAL_NUMBER, AttrType::bytes},
+    {CKA_TRUSTED, AttrType::boolean},
+    {CKA_CERTIFICATE_CATEGORY, AttrType::ulong},
+    {CKA_CHECK_VALUE, AttrType::bytes},
+    {CKA_KEY_TYPE, AttrType::ulong},
+    {CKA_SUBJECT, AttrType::bytes},
+    {CKA_ID, AttrType::bytes},
+    {CKA_SENSITIVE, AttrType::boolean},
+    {CKA_ENCRYPT, AttrType::boolean},
+    {CKA_DECRYPT, AttrType::boolean},
+    {CKA_WRAP, AttrType::boolean},
+    {CKA_UNWRAP, AttrType::boolean},
+    {CKA_SIGN, AttrType::boolean},
+    {CKA_SIGN_RECOVER, AttrType::boolean},
+    {CKA_VERIFY, AttrType::boolean},
+    {CKA_VERIFY_RECOVER, AttrType::boolean},
+    {CKA_DERIVE, AttrType::boolean},
+    {CKA_START_DATE, AttrType::date},
+    {CKA_END_DATE, AttrType::date},
+    {CKA_MODULUS, AttrType::bytes},
+    {CKA_MODULUS_BITS, AttrType::ulong},
+    {CKA_PUBLIC_EXPONENT, AttrType::bytes},
+    {CKA_VALUE_LEN, AttrType::ulong},
+    {CKA_EXTRACTABLE, AttrType::boolean},
+    {CKA_LOCAL, AttrType::boolean},
+    {CKA_NEVER_EXTRACTABLE, AttrType::boolean},
+    {CKA_ALWAYS_SENSITIVE, AttrType::boolean},
+    {CKA_KEY_GEN_MECHANISM, AttrType::ulong},
+    {CKA_MODIFIABLE, AttrType::boolean},
+    {CKA_COPYABLE, AttrType::boolean},
+    {CKA_DESTROYABLE, AttrType::boolean},
+    {CKA_EC_PARAMS, AttrType::bytes},
+    {CKA_EC_POINT, AttrType::bytes},
+    {CKA_ALWAYS_AUTHENTICATE, AttrType::boolean},
+    {CKA_WRAP_WITH_TRUSTED, AttrType::boolean},
+    {CKA_PUBLIC_KEY_INFO, AttrType::bytes},
+    {CKA_URL, AttrType::bytes},
+    {CKA_HASH_OF_SUBJECT_PUBLIC_KEY, AttrType::bytes},
+    {CKA_HASH_OF_ISSUER_PUBLIC_KEY, AttrType::bytes},
+    {CKA_JAVA_MIDP_SECURITY_DOMAIN, AttrType::ulong},
     {CKA_ALLOWED_MECHANISMS, AttrType::bytes},
 };
 } // namespace
@@ -45,7 +74,10 @@ AttrType attributeType(CK_ATTRIBUTE_TYPE type) noexcept
     return AttrType::unknown;
 }
 
-void Object::setBool(CK_ATTRIBUTE_TYPE t, bool v) { attributes[t] = {Bytes{static_cast<std::uint8_t>(v ? 1 : 0)}, false}; }
+void Object::setBool(CK_ATTRIBUTE_TYPE t, bool v)
+{
+    attributes[t] = {Bytes{static_cast<std::uint8_t>(v ? 1 : 0)}, false};
+}
 
 void Object::setUlong(CK_ATTRIBUTE_TYPE t, CK_ULONG v)
 {

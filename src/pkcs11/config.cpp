@@ -14,14 +14,21 @@ std::string trim(const std::string& s)
     return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
-bool truthy(const std::string& v) { return v == "1" || v == "true" || v == "yes" || v == "on"; }
+bool truthy(const std::string& v)
+{
+    return v == "1" || v == "true" || v == "yes" || v == "on";
+}
 
 void apply(Config& c, const std::string& key, const std::string& value)
 {
-    if (key == "debug") c.debugLevel = std::atoi(value.c_str());
-    else if (key == "log_file") c.logFile = value;
-    else if (key == "allow_cached_pin_for_always_authenticate") c.cachedPinForAlwaysAuthenticate = truthy(value);
-    else if (key == "idle_disconnect_ms") c.idleDisconnectMs = std::atoi(value.c_str());
+    if (key == "debug")
+        c.debugLevel = std::atoi(value.c_str());
+    else if (key == "log_file")
+        c.logFile = value;
+    else if (key == "allow_cached_pin_for_always_authenticate")
+        c.cachedPinForAlwaysAuthenticate = truthy(value);
+    else if (key == "idle_disconnect_ms")
+        c.idleDisconnectMs = std::atoi(value.c_str());
 }
 
 void loadFile(Config& c, const std::string& path)

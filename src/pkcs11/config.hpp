@@ -7,15 +7,15 @@
 namespace tessera::pkcs11 {
 
 struct Config {
-    int debugLevel = 0;          // debug = 0|1|2 (TESSERA_DEBUG)
-    std::string logFile;         // log_file = PATH (TESSERA_LOG_FILE); empty = stderr
+    int debugLevel = 0;  // debug = 0|1|2 (TESSERA_DEBUG)
+    std::string logFile; // log_file = PATH (TESSERA_LOG_FILE); empty = stderr
     // allow_cached_pin_for_always_authenticate = false: a key with
     // CKA_ALWAYS_AUTHENTICATE uses only the PIN of its context-specific login.
     bool cachedPinForAlwaysAuthenticate = false;
     // idle_disconnect_ms = 3000 (TESSERA_IDLE_DISCONNECT_MS): release the card
     // handle after this long without card I/O; 0 keeps it.
     int idleDisconnectMs = 3000;
-    bool threadsAllowed = true;  // false under CKF_LIBRARY_CANT_CREATE_OS_THREADS
+    bool threadsAllowed = true; // false under CKF_LIBRARY_CANT_CREATE_OS_THREADS
 
     static Config load();
 };

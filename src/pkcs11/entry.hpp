@@ -17,12 +17,12 @@ inline void padField(CK_UTF8CHAR* field, std::size_t n, const std::string& s)
 {
     std::memset(field, ' ', n);
     std::size_t len = std::min(n, s.size());
-    while (len > 0 && len < s.size() && (static_cast<unsigned char>(s[len]) & 0xC0) == 0x80) --len;
+    while (len > 0 && len < s.size() && (static_cast<unsigned char>(s[len]) & 0xC0) == 0x80)
+        --len;
     std::memcpy(field, s.data(), len);
 }
 
-template <typename T>
-void requireNonNull(T* p)
+template <typename T> void requireNonNull(T* p)
 {
     if (p == nullptr) failRv(CKR_ARGUMENTS_BAD, "NULL pointer argument");
 }

@@ -44,7 +44,7 @@ CK_RV decryptOnce(Session& s, ByteView cipher, CK_BYTE_PTR out, CK_ULONG_PTR out
         Operation& op = *slot;
         const drivers::CardKey& key = cardKeyOf(s, *op.key);
         if (out == nullptr && !op.result) {
-            *outLen = modulusBytes(key);  // an upper bound; the operation stays active
+            *outLen = modulusBytes(key); // an upper bound; the operation stays active
             return CKR_OK;
         }
         if (!op.result) {
@@ -120,7 +120,7 @@ CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE
         auto s = Module::get()->session(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->encrypt) return CKR_OPERATION_NOT_INITIALIZED;
-        s->encrypt.reset();  // RSA mechanisms are single-part only
+        s->encrypt.reset(); // RSA mechanisms are single-part only
         return CKR_FUNCTION_NOT_SUPPORTED;
     });
 }

@@ -78,7 +78,7 @@ DeriveTemplate readTemplate(CK_ATTRIBUTE_PTR templ, CK_ULONG count)
         case CKA_DECRYPT: t.decrypt = templateBool(a); break;
         case CKA_LABEL: t.label = templateBytes(a); break;
         case CKA_ID: t.id = templateBytes(a); break;
-        default: rejectForeignAttribute(a); break;  // known, settable, not used: accepted
+        default: rejectForeignAttribute(a); break; // known, settable, not used: accepted
         }
     }
     if (t.token) failRv(CKR_TEMPLATE_INCONSISTENT, "derived keys are session objects");
@@ -165,7 +165,8 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OB
         Operation op;
         op.mechanism = CKM_ECDH1_DERIVE;
         op.key = base;
-        Bytes secret = runKeyOperation(*m, *s, op, key, [&](drivers::Card& card) { return card.deriveEcdh(key, point); });
+        Bytes secret =
+            runKeyOperation(*m, *s, op, key, [&](drivers::Card& card) { return card.deriveEcdh(key, point); });
         auto obj = makeSecretKey(templ, std::move(secret), s->handle);
         obj->handle = m->nextObjectHandle();
         s->sessionObjects.push_back(obj);

@@ -62,7 +62,8 @@ CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount
             *pulCount = interfaces.size();
             return CKR_BUFFER_TOO_SMALL;
         }
-        for (std::size_t i = 0; i < interfaces.size(); ++i) pInterfacesList[i] = *interfaces[i];
+        for (std::size_t i = 0; i < interfaces.size(); ++i)
+            pInterfacesList[i] = *interfaces[i];
         *pulCount = interfaces.size();
         return CKR_OK;
     });

@@ -87,7 +87,7 @@ CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
         if (!s->digest) return CKR_OPERATION_NOT_INITIALIZED;
         s->digest.reset();
         if (!s->object(hKey)) return CKR_KEY_HANDLE_INVALID;
-        return CKR_KEY_INDIGESTIBLE;  // no secret key value is ever readable for digesting
+        return CKR_KEY_INDIGESTIBLE; // no secret key value is ever readable for digesting
     });
 }
 

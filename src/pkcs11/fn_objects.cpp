@@ -55,7 +55,8 @@ CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, C
         if (!s->find) return CKR_OPERATION_NOT_INITIALIZED;
         auto& f = *s->find;
         CK_ULONG n = 0;
-        while (n < ulMaxObjectCount && f.position < f.handles.size()) phObject[n++] = f.handles[f.position++];
+        while (n < ulMaxObjectCount && f.position < f.handles.size())
+            phObject[n++] = f.handles[f.position++];
         *pulObjectCount = n;
         return CKR_OK;
     });
@@ -104,7 +105,7 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
         std::scoped_lock lock(s->mutex);
         auto o = objectOf(*s, hObject);
         if (o->owner == 0 && !s->readWrite()) return CKR_SESSION_READ_ONLY;
-        return CKR_ACTION_PROHIBITED;  // CKA_MODIFIABLE is FALSE on every object
+        return CKR_ACTION_PROHIBITED; // CKA_MODIFIABLE is FALSE on every object
     });
 }
 
@@ -128,7 +129,7 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTR
         requireNonNull(phNewObject);
         std::scoped_lock lock(s->mutex);
         objectOf(*s, hObject);
-        return CKR_ACTION_PROHIBITED;  // CKA_COPYABLE is FALSE
+        return CKR_ACTION_PROHIBITED; // CKA_COPYABLE is FALSE
     });
 }
 

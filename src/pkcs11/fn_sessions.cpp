@@ -77,9 +77,12 @@ CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
         }
         pInfo->slotID = s->slot->id();
         pInfo->flags = s->flags & (CKF_RW_SESSION | CKF_SERIAL_SESSION);
-        if (so) pInfo->state = CKS_RW_SO_FUNCTIONS;
-        else if (s->readWrite()) pInfo->state = loggedIn ? CKS_RW_USER_FUNCTIONS : CKS_RW_PUBLIC_SESSION;
-        else pInfo->state = loggedIn ? CKS_RO_USER_FUNCTIONS : CKS_RO_PUBLIC_SESSION;
+        if (so)
+            pInfo->state = CKS_RW_SO_FUNCTIONS;
+        else if (s->readWrite())
+            pInfo->state = loggedIn ? CKS_RW_USER_FUNCTIONS : CKS_RW_PUBLIC_SESSION;
+        else
+            pInfo->state = loggedIn ? CKS_RO_USER_FUNCTIONS : CKS_RO_PUBLIC_SESSION;
         pInfo->ulDeviceError = 0;
         return CKR_OK;
     });
@@ -136,8 +139,10 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
             return 0;
         });
         std::scoped_lock lock(s->slot->stateMutex);
-        if (so) s->token->soPin = newPin;
-        else if (s->token->userLoggedIn) s->token->userPin = newPin;
+        if (so)
+            s->token->soPin = newPin;
+        else if (s->token->userLoggedIn)
+            s->token->userPin = newPin;
         info.triesLeft = info.maxTries;
         return CKR_OK;
     });

@@ -38,7 +38,7 @@ Bytes cardSignInput(const Operation& op, const drivers::CardKey& key, const Byte
     case MechFamily::rsaPss:
         if (input.size() != crypto::hashLength(op.pss.hash)) failRv(CKR_DATA_LEN_RANGE, "PSS input is not the hash");
         return crypto::pssBlock(input, op.pss, key.bits);
-    default: return input;  // ECDSA takes the hash, EdDSA the message
+    default: return input; // ECDSA takes the hash, EdDSA the message
     }
 }
 
@@ -72,7 +72,8 @@ crypto::SignatureScheme schemeFor(const Operation& op)
 // hash-and-sign RSA, else the hash or data as the mechanism defines it).
 Bytes verifyInput(const Operation& op, Bytes input)
 {
-    if (op.hash && findMechanism(op.mechanism)->family == MechFamily::rsaPkcs) return crypto::digestInfo(*op.hash, input);
+    if (op.hash && findMechanism(op.mechanism)->family == MechFamily::rsaPkcs)
+        return crypto::digestInfo(*op.hash, input);
     return input;
 }
 
@@ -84,7 +85,8 @@ void checkCardSignature(const Operation& op, const Bytes& input, const Bytes& si
     bool good = false;
     try {
         auto pub = publicKeyOf(*op.key);
-        good = signature.size() == pub.signatureLength() && pub.verify(schemeFor(op), verifyInput(op, input), signature);
+        good =
+            signature.size() == pub.signatureLength() && pub.verify(schemeFor(op), verifyInput(op, input), signature);
     } catch (const Error&) {
         good = false;
     }
@@ -101,7 +103,7 @@ CK_RV signFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_U
         const drivers::CardKey& key = cardKeyOf(s, *op.key);
         if (data && op.updated) return CKR_OPERATION_ACTIVE;
         if (out == nullptr && !op.result) {
-            *outLen = signatureLength(key);  // length query keeps the operation
+            *outLen = signatureLength(key); // length query keeps the operation
             return CKR_OK;
         }
         // The signature length is known exactly: a short buffer is answered
@@ -162,7 +164,7 @@ CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, 
         auto s = Module::get()->session(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->sign) return CKR_OPERATION_NOT_INITIALIZED;
-        ByteView data = endOnError(s->sign, [&] { return inputView(pData, ulDataLen); }) ;
+        ByteView data = endOnError(s->sign, [&] { return inputView(pData, ulDataLen); });
         return signFinish(*s, data, pSignature, pulSignatureLen);
     });
 }
@@ -207,9 +209,8 @@ CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen
         auto s = Module::get()->session(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->verify) return CKR_OPERATION_NOT_INITIALIZED;
-        auto views = endOnError(s->verify, [&] {
-            return std::pair(inputView(pData, ulDataLen), inputView(pSignature, ulSignatureLen));
-        });
+        auto views = endOnError(
+            s->verify, [&] { return std::pair(inputView(pData, ulDataLen), inputView(pSignature, ulSignatureLen)); });
         return verifyFinish(*s, views.first, views.second);
     });
 }

@@ -15,14 +15,20 @@ CK_FLAGS tokenFlags(const Token& t, bool loggedIn)
     CK_FLAGS f = CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
     const auto& pin = t.model.userPin;
     if (pin.pinPad) f |= CKF_PROTECTED_AUTHENTICATION_PATH;
-    if (pin.triesLeft == 0) f |= CKF_USER_PIN_LOCKED;
-    else if (pin.triesLeft == 1) f |= CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_COUNT_LOW;
-    else if (pin.triesLeft > 0 && pin.triesLeft < pin.maxTries) f |= CKF_USER_PIN_COUNT_LOW;
+    if (pin.triesLeft == 0)
+        f |= CKF_USER_PIN_LOCKED;
+    else if (pin.triesLeft == 1)
+        f |= CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_COUNT_LOW;
+    else if (pin.triesLeft > 0 && pin.triesLeft < pin.maxTries)
+        f |= CKF_USER_PIN_COUNT_LOW;
     (void)loggedIn;
     if (const auto& so = t.model.soPin) {
-        if (so->triesLeft == 0) f |= CKF_SO_PIN_LOCKED;
-        else if (so->triesLeft == 1) f |= CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_COUNT_LOW;
-        else if (so->triesLeft > 0 && so->triesLeft < so->maxTries) f |= CKF_SO_PIN_COUNT_LOW;
+        if (so->triesLeft == 0)
+            f |= CKF_SO_PIN_LOCKED;
+        else if (so->triesLeft == 1)
+            f |= CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_COUNT_LOW;
+        else if (so->triesLeft > 0 && so->triesLeft < so->maxTries)
+            f |= CKF_SO_PIN_COUNT_LOW;
     }
     return f;
 }
@@ -118,7 +124,8 @@ CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList
             *pulCount = mechs.size();
             return CKR_BUFFER_TOO_SMALL;
         }
-        for (std::size_t i = 0; i < mechs.size(); ++i) pMechanismList[i] = mechs[i].type;
+        for (std::size_t i = 0; i < mechs.size(); ++i)
+            pMechanismList[i] = mechs[i].type;
         *pulCount = mechs.size();
         return CKR_OK;
     });

@@ -6,10 +6,7 @@
 
 namespace tessera::pkcs11 {
 
-IdleReaper::IdleReaper(std::chrono::milliseconds delay, SlotLister slots)
-    : delay_(delay), slots_(std::move(slots))
-{
-}
+IdleReaper::IdleReaper(std::chrono::milliseconds delay, SlotLister slots) : delay_(delay), slots_(std::move(slots)) {}
 
 IdleReaper::~IdleReaper()
 {
@@ -39,8 +36,10 @@ void IdleReaper::run()
         lock.lock();
         if (stop_ || dirty_) continue;
         auto wake = [this] { return stop_ || dirty_; };
-        if (next) cv_.wait_until(lock, *next, wake);
-        else cv_.wait(lock, wake);
+        if (next)
+            cv_.wait_until(lock, *next, wake);
+        else
+            cv_.wait(lock, wake);
     }
 }
 

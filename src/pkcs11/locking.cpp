@@ -6,13 +6,15 @@
 namespace tessera::pkcs11 {
 
 namespace {
-MutexCallbacks gCallbacks;  // written only in C_Initialize, before other threads use the module
+MutexCallbacks gCallbacks; // written only in C_Initialize, before other threads use the module
 }
 
-void setMutexCallbacks(const MutexCallbacks& callbacks) { gCallbacks = callbacks; }
+void setMutexCallbacks(const MutexCallbacks& callbacks)
+{
+    gCallbacks = callbacks;
+}
 
-ModuleMutex::ModuleMutex()
-    : callbacks_(gCallbacks)
+ModuleMutex::ModuleMutex() : callbacks_(gCallbacks)
 {
     if (callbacks_.active()) {
         CK_RV rv = callbacks_.create(&app_);

@@ -42,7 +42,7 @@ public:
 
 private:
     std::mutex os_;
-    void* app_ = nullptr;  // application mutex when callbacks are active
+    void* app_ = nullptr; // application mutex when callbacks are active
     MutexCallbacks callbacks_;
 };
 

@@ -99,17 +99,20 @@ std::vector<AdvertisedMechanism> advertisedMechanisms(const drivers::TokenModel&
         const KeySizes* sizes = nullptr;
         switch (m.family) {
         case MechFamily::rsaPkcs:
-        case MechFamily::rsaOaep: sizes = &rsa; break;  // OAEP further needs the raw block (below)
+        case MechFamily::rsaOaep: sizes = &rsa; break; // OAEP further needs the raw block (below)
         case MechFamily::rsaX509:
-        case MechFamily::rsaPss: sizes = rsa.rsaBlock ? &rsa : nullptr; break;  // needs the raw RSA operation
+        case MechFamily::rsaPss: sizes = rsa.rsaBlock ? &rsa : nullptr; break; // needs the raw RSA operation
         case MechFamily::ecdsa: sizes = &ec; break;
         case MechFamily::eddsa: sizes = &ed; break;
         case MechFamily::ecdh: sizes = ec.derive ? &ec : &xdh; break;
-        case MechFamily::digest: info.flags = CKF_DIGEST; out.push_back({m.type, info}); continue;
+        case MechFamily::digest:
+            info.flags = CKF_DIGEST;
+            out.push_back({m.type, info});
+            continue;
         }
         if (sizes == nullptr || !sizes->any) continue;
         if (m.family == MechFamily::ecdh && !sizes->derive) continue;
-        if (m.family == MechFamily::rsaOaep && !sizes->rawDecrypt) continue;  // OAEP is unpadded on the host
+        if (m.family == MechFamily::rsaOaep && !sizes->rawDecrypt) continue; // OAEP is unpadded on the host
         info.ulMinKeySize = sizes->min;
         info.ulMaxKeySize = sizes->max;
         if (m.family == MechFamily::ecdsa || m.family == MechFamily::ecdh)

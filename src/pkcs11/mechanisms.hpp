@@ -18,8 +18,8 @@ enum class MechFamily { rsaPkcs, rsaX509, rsaPss, rsaOaep, ecdsa, eddsa, ecdh, d
 struct MechanismSpec {
     CK_MECHANISM_TYPE type;
     MechFamily family;
-    std::optional<crypto::HashAlg> hash;  // hashed in software before the card operation
-    CK_FLAGS flags;                       // CKF_SIGN | CKF_VERIFY | CKF_DECRYPT | ...
+    std::optional<crypto::HashAlg> hash; // hashed in software before the card operation
+    CK_FLAGS flags;                      // CKF_SIGN | CKF_VERIFY | CKF_DECRYPT | ...
 };
 
 const MechanismSpec* findMechanism(CK_MECHANISM_TYPE type) noexcept;

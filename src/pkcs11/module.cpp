@@ -12,7 +12,7 @@
 namespace tessera::pkcs11 {
 
 namespace {
-std::mutex gInstanceMutex;           // guards gInstance and gPid (OS mutex: exists before C_Initialize)
+std::mutex gInstanceMutex; // guards gInstance and gPid (OS mutex: exists before C_Initialize)
 // Never destroyed by static destructors (design.md): an application that exits
 // without C_Finalize, or a fork() child that exits, must not tear down PC/SC
 // handles and threads that belong to the parent process. Placement new into
@@ -41,8 +41,8 @@ MutexCallbacks parseInitArgs(CK_VOID_PTR initArgs)
     if (initArgs == nullptr) return callbacks;
     auto* args = static_cast<CK_C_INITIALIZE_ARGS*>(initArgs);
     if (args->pReserved != nullptr) failRv(CKR_ARGUMENTS_BAD, "pReserved must be NULL");
-    const int given = (args->CreateMutex != nullptr) + (args->DestroyMutex != nullptr) +
-                      (args->LockMutex != nullptr) + (args->UnlockMutex != nullptr);
+    const int given = (args->CreateMutex != nullptr) + (args->DestroyMutex != nullptr) + (args->LockMutex != nullptr) +
+                      (args->UnlockMutex != nullptr);
     if (given != 0 && given != 4) failRv(CKR_ARGUMENTS_BAD, "mutex callbacks must be all or none");
     // With CKF_OS_LOCKING_OK we may use OS locking; without it, supplied callbacks must be used.
     if (given == 4 && (args->flags & CKF_OS_LOCKING_OK) == 0) {
@@ -61,10 +61,10 @@ void Module::initialize(CK_VOID_PTR initArgs)
     if (gInstance && gPid == getpid()) failRv(CKR_CRYPTOKI_ALREADY_INITIALIZED);
     // After fork() the child must call C_Initialize again (PKCS#11 3.0 section 5.4):
     // the parent's state is abandoned, not torn down (its PC/SC handles belong to the parent).
-    if (gInstance) new std::shared_ptr<Module>(std::move(gInstance));  // deliberate leak in the child
+    if (gInstance) new std::shared_ptr<Module>(std::move(gInstance)); // deliberate leak in the child
     setMutexCallbacks(parseInitArgs(initArgs));
-    const bool threads = initArgs == nullptr ||
-                         (static_cast<CK_C_INITIALIZE_ARGS*>(initArgs)->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS) == 0;
+    const bool threads = initArgs == nullptr || (static_cast<CK_C_INITIALIZE_ARGS*>(initArgs)->flags &
+                                                 CKF_LIBRARY_CANT_CREATE_OS_THREADS) == 0;
     gInstance = std::make_shared<Module>(threads);
     gPid = getpid();
     gInstance->primeEvents();
@@ -89,8 +89,7 @@ std::shared_ptr<Module> Module::get()
     return gInstance;
 }
 
-Module::Module(bool threadsAllowed)
-    : config_(Config::load())
+Module::Module(bool threadsAllowed) : config_(Config::load())
 {
     config_.threadsAllowed = threadsAllowed;
     log::configure(config_.debugLevel, config_.logFile);
@@ -104,7 +103,7 @@ Module::Module(bool threadsAllowed)
 
 Module::~Module()
 {
-    reaper_.reset();  // its thread looks at the slots: stop it first
+    reaper_.reset(); // its thread looks at the slots: stop it first
     // Sessions and tokens go first: their destructors wipe PINs and release card handles.
     sessions_.clear();
     slots_.clear();
@@ -115,7 +114,8 @@ void Module::wipeSecretsAtExit() noexcept
     if (!mutex_.try_lock()) return;
     auto all = slots_;
     mutex_.unlock();
-    for (const auto& s : all) s->logoutAtExit();
+    for (const auto& s : all)
+        s->logoutAtExit();
 }
 
 void Module::refreshReaders()
@@ -129,7 +129,7 @@ void Module::refreshReaders()
                 readers = context_->listReaders();
                 break;
             } catch (const Error& e) {
-                context_.reset();  // pcscd restarted: a new context next time
+                context_.reset(); // pcscd restarted: a new context next time
                 if (e.code() != Errc::noService || attempt == 1) {
                     log::write(log::Level::calls, std::string("listing readers failed: ") + e.what());
                     readers.clear();
@@ -171,7 +171,7 @@ std::shared_ptr<Slot> Module::slot(CK_SLOT_ID id)
         if (id < slots_.size()) return slots_[id];
         if (!slots_.empty()) failRv(CKR_SLOT_ID_INVALID);
     }
-    refreshReaders();  // an application may ask for slot 0 without C_GetSlotList
+    refreshReaders(); // an application may ask for slot 0 without C_GetSlotList
     std::scoped_lock lock(mutex_);
     if (id < slots_.size()) return slots_[id];
     failRv(CKR_SLOT_ID_INVALID);

@@ -13,8 +13,8 @@
 #include "pkcs11/config.hpp"
 #include "pkcs11/idle_reaper.hpp"
 #include "pkcs11/session.hpp"
-#include "pkcs11/slot_events.hpp"
 #include "pkcs11/slot.hpp"
+#include "pkcs11/slot_events.hpp"
 
 namespace tessera::pkcs11 {
 
@@ -33,7 +33,7 @@ public:
 
     // Slot list; refresh=true re-reads the PC/SC reader list first. Never shrinks.
     std::vector<std::shared_ptr<Slot>> slots(bool refresh);
-    std::shared_ptr<Slot> slot(CK_SLOT_ID id);  // throws CKR_SLOT_ID_INVALID
+    std::shared_ptr<Slot> slot(CK_SLOT_ID id); // throws CKR_SLOT_ID_INVALID
     // Whether a card is in the slot's reader now (asks pcscd, no card I/O);
     // drops a token whose card was replaced (event counter changed).
     bool cardPresent(Slot& slot);
@@ -54,12 +54,13 @@ public:
     std::optional<CK_SLOT_ID> pollEvent();
     CK_SLOT_ID waitForEvent();
     void beginFinalize();
-    void primeEvents();  // the slot states at C_Initialize are not events
+    void primeEvents(); // the slot states at C_Initialize are not events
     void wipeSecretsAtExit() noexcept;
 
 private:
     void refreshReaders();
-    std::vector<std::pair<CK_SLOT_ID, SlotSnapshot>> observe(pcsc::Context& context, std::vector<pcsc::ReaderState>& states);
+    std::vector<std::pair<CK_SLOT_ID, SlotSnapshot>> observe(pcsc::Context& context,
+                                                             std::vector<pcsc::ReaderState>& states);
     void registerWaiter(pcsc::Context* context, bool add);
     struct ReaderStatus {
         bool known = false;
@@ -70,18 +71,18 @@ private:
 
     Config config_;
     drivers::Registry registry_;
-    ModuleMutex mutex_;  // slots_, sessions_
+    ModuleMutex mutex_; // slots_, sessions_
     std::vector<std::shared_ptr<Slot>> slots_;
     std::map<CK_SESSION_HANDLE, SessionPtr> sessions_;
-    ModuleMutex contextMutex_;  // context_
+    ModuleMutex contextMutex_; // context_
     std::unique_ptr<pcsc::Context> context_;
     EventTracker events_;
     std::atomic<bool> finalizing_{false};
-    std::mutex waitersMutex_;  // OS mutex: C_Finalize runs it while waiters block
+    std::mutex waitersMutex_; // OS mutex: C_Finalize runs it while waiters block
     std::vector<pcsc::Context*> waiters_;
     std::atomic<CK_SESSION_HANDLE> sessionCounter_{0};
     std::atomic<CK_OBJECT_HANDLE> objectCounter_{0};
-    std::unique_ptr<IdleReaper> reaper_;  // declared last: stopped first
+    std::unique_ptr<IdleReaper> reaper_; // declared last: stopped first
 };
 
 } // namespace tessera::pkcs11

@@ -15,7 +15,7 @@ namespace tessera::pkcs11 {
 
 namespace {
 constexpr auto kServiceRetry = std::chrono::milliseconds(500);
-constexpr int kFinalizeCancelRounds = 40;  // x 50 ms: C_Finalize never waits longer than 2 s
+constexpr int kFinalizeCancelRounds = 40; // x 50 ms: C_Finalize never waits longer than 2 s
 } // namespace
 
 std::vector<std::pair<CK_SLOT_ID, SlotSnapshot>> Module::observe(pcsc::Context& context,
@@ -51,7 +51,7 @@ void Module::primeEvents()
         pcsc::Context context;
         events_.prime(observe(context, states));
     } catch (const Error& e) {
-        events_.prime({});  // pcscd not running: every reader that appears later is an event
+        events_.prime({}); // pcscd not running: every reader that appears later is an event
     }
 }
 
@@ -70,8 +70,10 @@ std::optional<CK_SLOT_ID> Module::pollEvent()
 void Module::registerWaiter(pcsc::Context* context, bool add)
 {
     std::scoped_lock lock(waitersMutex_);
-    if (add) waiters_.push_back(context);
-    else std::erase(waiters_, context);
+    if (add)
+        waiters_.push_back(context);
+    else
+        std::erase(waiters_, context);
 }
 
 CK_SLOT_ID Module::waitForEvent()
@@ -92,7 +94,8 @@ CK_SLOT_ID Module::waitForEvent()
                 unregister();
                 return *id;
             }
-            for (auto& st : states) st.acknowledge();
+            for (auto& st : states)
+                st.acknowledge();
             pcsc::ReaderState pnp;
             pnp.reader = pcsc::kPnpReader;
             pnp.currentState = static_cast<std::uint32_t>(states.size()) << 16;
@@ -100,9 +103,9 @@ CK_SLOT_ID Module::waitForEvent()
             if (finalizing_) break;
             context->getStatusChange(states, pcsc::kInfinite);
         } catch (const Error& e) {
-            if (e.code() == Errc::cancelled) continue;  // the loop condition decides
+            if (e.code() == Errc::cancelled) continue; // the loop condition decides
             log::write(log::Level::calls, std::string("slot event wait: ") + e.what());
-            unregister();  // pcscd restarted: a fresh context once it is back
+            unregister(); // pcscd restarted: a fresh context once it is back
             std::this_thread::sleep_for(kServiceRetry);
         }
     }
@@ -117,7 +120,8 @@ void Module::beginFinalize()
         {
             std::scoped_lock lock(waitersMutex_);
             if (waiters_.empty()) return;
-            for (auto* c : waiters_) c->cancel();
+            for (auto* c : waiters_)
+                c->cancel();
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -20,14 +20,14 @@ AttrType attributeType(CK_ATTRIBUTE_TYPE type) noexcept;
 
 struct AttrValue {
     Bytes value;
-    bool sensitive = false;  // never returned (CKR_ATTRIBUTE_SENSITIVE)
+    bool sensitive = false; // never returned (CKR_ATTRIBUTE_SENSITIVE)
 };
 
 class Object {
 public:
     CK_OBJECT_HANDLE handle = 0;
-    int keyIndex = -1;             // index into the token model's keys, -1 for none
-    CK_SESSION_HANDLE owner = 0;   // session that owns a session object (0 = token object)
+    int keyIndex = -1;           // index into the token model's keys, -1 for none
+    CK_SESSION_HANDLE owner = 0; // session that owns a session object (0 = token object)
     std::map<CK_ATTRIBUTE_TYPE, AttrValue> attributes;
 
     void setBool(CK_ATTRIBUTE_TYPE t, bool v);

@@ -41,7 +41,10 @@ std::optional<Operation>& operationSlot(Session& session, OpKind kind)
     return session.sign;
 }
 
-std::size_t modulusBytes(const drivers::CardKey& key) { return (key.bits + 7) / 8; }
+std::size_t modulusBytes(const drivers::CardKey& key)
+{
+    return (key.bits + 7) / 8;
+}
 
 std::size_t signatureLength(const drivers::CardKey& key)
 {

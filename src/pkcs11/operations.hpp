@@ -19,7 +19,7 @@ enum class OpKind { sign, verify, encrypt, decrypt };
 Operation startOperation(Session& session, OpKind kind, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key);
 
 std::optional<crypto::HashAlg> hashFromMechanism(CK_MECHANISM_TYPE type) noexcept;
-crypto::HashAlg mgf1FromCkg(CK_RSA_PKCS_MGF_TYPE mgf);  // throws CKR_MECHANISM_PARAM_INVALID
+crypto::HashAlg mgf1FromCkg(CK_RSA_PKCS_MGF_TYPE mgf); // throws CKR_MECHANISM_PARAM_INVALID
 
 // The operation slot of a session for a kind.
 std::optional<Operation>& operationSlot(Session& session, OpKind kind);
@@ -36,8 +36,7 @@ crypto::PublicKey publicKeyOf(const Object& key);
 
 // Runs body; any exception (an error other than CKR_BUFFER_TOO_SMALL, which
 // is returned, not thrown) ends the operation, as PKCS#11 3.0 section 5.2 requires.
-template <typename Body>
-auto endOnError(std::optional<Operation>& slot, Body&& body) -> decltype(body())
+template <typename Body> auto endOnError(std::optional<Operation>& slot, Body&& body) -> decltype(body())
 {
     try {
         auto result = body();

@@ -31,8 +31,9 @@ void PcscChannel::connect()
             break;
         } catch (const Error& e) {
             if (e.code() != Errc::sharingViolation || std::chrono::steady_clock::now() >= deadline) throw;
-            if (!logged) log::write(log::Level::calls, "sharing violation on " + reader_ +
-                                                           ": another application holds the card exclusively; retrying");
+            if (!logged)
+                log::write(log::Level::calls, "sharing violation on " + reader_ +
+                                                  ": another application holds the card exclusively; retrying");
             logged = true;
             std::this_thread::sleep_for(kSharingRetryEvery);
         }
@@ -59,7 +60,7 @@ void PcscChannel::ensureConnected()
 void PcscChannel::release()
 {
     if (!connected_) return;
-    handle_.reset();  // SCardDisconnect(SCARD_LEAVE_CARD)
+    handle_.reset(); // SCardDisconnect(SCARD_LEAVE_CARD)
     connected_ = false;
     log::write(log::Level::calls, "idle: released the card in " + reader_);
 }
@@ -70,7 +71,10 @@ apdu::Response PcscChannel::transmit(const apdu::Command& command)
     return apdu::transmit(*this, command, options_);
 }
 
-Bytes PcscChannel::transmitRaw(ByteView command) { return handle_->transmit(command); }
+Bytes PcscChannel::transmitRaw(ByteView command)
+{
+    return handle_->transmit(command);
+}
 
 void PcscChannel::beginTransaction()
 {

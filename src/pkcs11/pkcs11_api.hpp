@@ -31,14 +31,13 @@ using CK_INTERFACE_PTR_PTR = CK_INTERFACE**;
 
 using CK_C_GetInterfaceList = CK_RV (*)(CK_INTERFACE_PTR, CK_ULONG_PTR);
 using CK_C_GetInterface = CK_RV (*)(CK_UTF8CHAR_PTR, CK_VERSION_PTR, CK_INTERFACE_PTR_PTR, CK_FLAGS);
-using CK_C_LoginUser = CK_RV (*)(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR_PTR, CK_ULONG, CK_UTF8CHAR_PTR,
-                                 CK_ULONG);
+using CK_C_LoginUser = CK_RV (*)(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR_PTR, CK_ULONG, CK_UTF8CHAR_PTR, CK_ULONG);
 using CK_C_SessionCancel = CK_RV (*)(CK_SESSION_HANDLE, CK_FLAGS);
 // The message-based functions (3.0 section 5.19-5.22) are not supported; they
 // share one "not supported" signature-compatible slot type per shape below.
 using CK_C_MessageInit = CK_RV (*)(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE);
-using CK_C_MessageOp = CK_RV (*)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
-                                 CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
+using CK_C_MessageOp = CK_RV (*)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG,
+                                 CK_BYTE_PTR, CK_ULONG_PTR);
 using CK_C_MessageBegin = CK_RV (*)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG);
 using CK_C_SignMessageBegin = CK_RV (*)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG);
 using CK_C_MessageNext = CK_RV (*)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,

@@ -25,7 +25,10 @@ private:
     std::string why_;
 };
 
-[[noreturn]] inline void failRv(CK_RV rv, std::string why = {}) { throw RvError(rv, std::move(why)); }
+[[noreturn]] inline void failRv(CK_RV rv, std::string why = {})
+{
+    throw RvError(rv, std::move(why));
+}
 
 const char* rvName(CK_RV rv) noexcept;
 // The one mapping table from module error categories to CK_RV.
@@ -33,8 +36,7 @@ CK_RV rvFor(Errc code) noexcept;
 
 // Runs body() and turns every exception into a CK_RV; logs the call.
 // No exception ever leaves this function.
-template <typename Body>
-CK_RV guarded(const char* function, Body&& body) noexcept
+template <typename Body> CK_RV guarded(const char* function, Body&& body) noexcept
 {
     CK_RV rv = CKR_GENERAL_ERROR;
     std::string cause;

@@ -17,14 +17,14 @@ namespace tessera::pkcs11 {
 struct Operation {
     CK_MECHANISM_TYPE mechanism = 0;
     ObjectPtr key;
-    std::optional<crypto::Hasher> hasher;  // hashing mechanisms
+    std::optional<crypto::Hasher> hasher; // hashing mechanisms
     std::optional<crypto::HashAlg> hash;
     crypto::PssParams pss;
     crypto::OaepParams oaep;
-    Bytes data;                   // accumulated input of a multi-part operation
-    bool updated = false;         // C_*Update was called: single-part call not allowed
-    std::optional<Bytes> result;  // computed result kept for a CKR_BUFFER_TOO_SMALL retry
-    SecureBytes contextPin;       // CKU_CONTEXT_SPECIFIC PIN for this one operation
+    Bytes data;                  // accumulated input of a multi-part operation
+    bool updated = false;        // C_*Update was called: single-part call not allowed
+    std::optional<Bytes> result; // computed result kept for a CKR_BUFFER_TOO_SMALL retry
+    SecureBytes contextPin;      // CKU_CONTEXT_SPECIFIC PIN for this one operation
     bool contextLogin = false;
 };
 

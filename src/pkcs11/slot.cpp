@@ -50,7 +50,8 @@ TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventC
         token->model = token->card->readToken();
     }
     token->objects = buildTokenObjects(token->model);
-    for (auto& o : token->objects) o->handle = nextHandle();
+    for (auto& o : token->objects)
+        o->handle = nextHandle();
     log::write(log::Level::calls, "token '" + token->model.label + "' read from " + reader_ + " (" +
                                       std::to_string(token->objects.size()) + " objects)");
     token->lastUse = std::chrono::steady_clock::now();
@@ -87,11 +88,8 @@ void Slot::handleCardError(const TokenPtr& token, const Error& e)
     switch (e.code()) {
     case Errc::deviceRemoved:
     case Errc::tokenNotPresent:
-    case Errc::noService:
-        dropToken(token, e.what());
-        break;
-    default:
-        break;
+    case Errc::noService: dropToken(token, e.what()); break;
+    default: break;
     }
 }
 

@@ -15,27 +15,27 @@
 #include "card-drivers/registry.hpp"
 #include "common/secure_bytes.hpp"
 #include "pcsc/pcsc.hpp"
+#include "pkcs11/idle_reaper.hpp"
 #include "pkcs11/locking.hpp"
 #include "pkcs11/object.hpp"
-#include "pkcs11/idle_reaper.hpp"
 #include "pkcs11/pcsc_channel.hpp"
 
 namespace tessera::pkcs11 {
 
 struct Token {
-    std::unique_ptr<pcsc::Context> context;  // one per token: a slow card never blocks another slot
+    std::unique_ptr<pcsc::Context> context; // one per token: a slow card never blocks another slot
     std::unique_ptr<PcscChannel> channel;
     std::unique_ptr<drivers::Card> card;
     drivers::TokenModel model;
     std::vector<ObjectPtr> objects;
-    std::uint16_t eventCounter = 0;  // pcscd's event counter when the token was read
-    std::atomic<bool> gone{false};   // card removed: sessions on this token end
+    std::uint16_t eventCounter = 0; // pcscd's event counter when the token was read
+    std::atomic<bool> gone{false};  // card removed: sessions on this token end
     std::atomic<std::chrono::steady_clock::time_point> lastUse{std::chrono::steady_clock::now()};
 
     // Login state (PKCS#11: per application, shared by all sessions). Guarded by Slot::stateMutex.
     bool userLoggedIn = false;
     SecureBytes userPin;
-    bool soLoggedIn = false;  // CKU_SO (OpenPGP PW3); exclusive with the user login
+    bool soLoggedIn = false; // CKU_SO (OpenPGP PW3); exclusive with the user login
     SecureBytes soPin;
     void logout()
     {
@@ -74,20 +74,21 @@ public:
     // application (SCARD_W_RESET_CARD) is answered with a reconnect and one
     // retry (the command was not executed); removal drops the token.
     template <typename F>
-    auto withCard(const TokenPtr& token, F&& f) -> decltype(f(std::declval<apdu::Channel&>(), std::declval<drivers::Card&>()));
+    auto withCard(const TokenPtr& token, F&& f)
+        -> decltype(f(std::declval<apdu::Channel&>(), std::declval<drivers::Card&>()));
 
     // Set once by the module when idle release is on; told of every card use.
     IdleReaper* reaper = nullptr;
 
-    ModuleMutex ioMutex;     // card I/O and token (re)load
-    ModuleMutex stateMutex;  // token pointer and login state; never held across card I/O
+    ModuleMutex ioMutex;    // card I/O and token (re)load
+    ModuleMutex stateMutex; // token pointer and login state; never held across card I/O
 
 private:
     void checkUsable(const TokenPtr& token);
     void handleCardError(const TokenPtr& token, const Error& e);
     CK_SLOT_ID id_;
     std::string reader_;
-    TokenPtr token_;  // guarded by stateMutex
+    TokenPtr token_; // guarded by stateMutex
 };
 
 template <typename F>

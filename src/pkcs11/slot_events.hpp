@@ -16,7 +16,7 @@ namespace tessera::pkcs11 {
 struct SlotSnapshot {
     bool reader = false;
     bool card = false;
-    std::uint16_t counter = 0;  // pcscd's event counter (upper 16 bits of dwEventState)
+    std::uint16_t counter = 0; // pcscd's event counter (upper 16 bits of dwEventState)
     bool operator==(const SlotSnapshot&) const = default;
 };
 

@@ -67,7 +67,7 @@ ObjectPtr makeCertificate(const drivers::CardKey& key, const crypto::Certificate
     const Bytes& der = *key.certificate;
     o->setUlong(CKA_CERTIFICATE_TYPE, CKC_X_509);
     o->setBool(CKA_TRUSTED, false);
-    o->setUlong(CKA_CERTIFICATE_CATEGORY, 0);  // unspecified
+    o->setUlong(CKA_CERTIFICATE_CATEGORY, 0); // unspecified
     Bytes sha1 = crypto::digest(crypto::HashAlg::sha1, der);
     o->setBytes(CKA_CHECK_VALUE, ByteView(sha1).first(3));
     o->setBytes(CKA_START_DATE, Bytes(info.notBefore.begin(), info.notBefore.end()));
@@ -120,8 +120,8 @@ ObjectPtr makePrivateKey(const drivers::CardKey& key, const crypto::PublicKey& p
     setPublicParts(*o, pub);
     // Present but never readable: C_GetAttributeValue answers CKR_ATTRIBUTE_SENSITIVE.
     if (pub.kind() == crypto::KeyKind::rsa) {
-        for (CK_ATTRIBUTE_TYPE t : {CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2,
-                                    CKA_COEFFICIENT})
+        for (CK_ATTRIBUTE_TYPE t :
+             {CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2, CKA_COEFFICIENT})
             o->setBytes(t, {}, true);
     } else {
         o->setBytes(CKA_VALUE, {}, true);

@@ -17,11 +17,11 @@ protected:
     void TearDown() override;
 
     // Each step asserts; call with ASSERT_NO_FATAL_FAILURE(step()).
-    void initialize();  // C_Initialize(NULL) == CKR_OK
+    void initialize(); // C_Initialize(NULL) == CKR_OK
     // initialize() + the slot under test + its token info. Fails when there is
     // no token, unless TESSERA_TEST_ALLOW_NO_TOKEN=1 (then skips, loudly).
     void needToken();
-    void needSession();  // needToken() + a read-only session in s
+    void needSession(); // needToken() + a read-only session in s
     // needSession() + login + an RSA signing key (key) and its certificate's key.
     void needRsaKey();
 

@@ -27,16 +27,16 @@ TEST_F(Card, RsaSignaturesWith9A)
     EXPECT_TRUE(ossl::verifyRsaPkcs1(pub.get(), "SHA256", data, sig)) << "CKM_SHA256_RSA_PKCS " << ossl::lastError();
 
     sig = sign({CKM_RSA_PKCS, nullptr, 0}, key, ossl::sha256DigestInfo(data));
-    EXPECT_TRUE(ossl::verifyRsaPkcs1(pub.get(), "SHA256", data, sig)) << "CKM_RSA_PKCS over DigestInfo "
-                                                                       << ossl::lastError();
+    EXPECT_TRUE(ossl::verifyRsaPkcs1(pub.get(), "SHA256", data, sig))
+        << "CKM_RSA_PKCS over DigestInfo " << ossl::lastError();
 
     CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 32};
     sig = sign({CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof pss}, key, data);
-    EXPECT_TRUE(ossl::verifyRsaPssHash(pub.get(), "SHA256", 32, hash, sig)) << "CKM_SHA256_RSA_PKCS_PSS "
-                                                                           << ossl::lastError();
+    EXPECT_TRUE(ossl::verifyRsaPssHash(pub.get(), "SHA256", 32, hash, sig))
+        << "CKM_SHA256_RSA_PKCS_PSS " << ossl::lastError();
     sig = sign({CKM_RSA_PKCS_PSS, &pss, sizeof pss}, key, hash);
-    EXPECT_TRUE(ossl::verifyRsaPssHash(pub.get(), "SHA256", 32, hash, sig)) << "CKM_RSA_PKCS_PSS over a hash "
-                                                                           << ossl::lastError();
+    EXPECT_TRUE(ossl::verifyRsaPssHash(pub.get(), "SHA256", 32, hash, sig))
+        << "CKM_RSA_PKCS_PSS over a hash " << ossl::lastError();
     // Two PSS signatures of the same data differ (random salt) and both verify.
     Bytes again = sign({CKM_RSA_PKCS_PSS, &pss, sizeof pss}, key, hash);
     EXPECT_NE(sig, again);
@@ -157,8 +157,8 @@ TEST_F(Card, EcdhDerive)
     std::uint8_t keyId = 0;
     for (CK_OBJECT_HANDLE k : findObjects(s, {attrOf(CKA_CLASS, cls), attrOf(CKA_KEY_TYPE, kt)})) {
         auto id = attrBytes(s, k, CKA_ID);
-        std::cout << "[ NOTE     ] EC private key CKA_ID " << (id ? hex(*id) : "?") << " CKA_DERIVE="
-                  << attrBool(s, k, CKA_DERIVE).value_or(false) << "\n";
+        std::cout << "[ NOTE     ] EC private key CKA_ID " << (id ? hex(*id) : "?")
+                  << " CKA_DERIVE=" << attrBool(s, k, CKA_DERIVE).value_or(false) << "\n";
         if (attrBool(s, k, CKA_DERIVE).value_or(false) && !attrBool(s, k, CKA_ALWAYS_AUTHENTICATE).value_or(false) &&
             id.has_value() && id->size() == 1 && key == CK_INVALID_HANDLE) {
             key = k;
@@ -175,7 +175,7 @@ TEST_F(Card, EcdhDerive)
     const Bytes raw = ossl::ecPublicPoint(peer.get());
     ASSERT_EQ(raw.size(), 65u);
     Bytes der(raw.size() + 2);
-    der[0] = 0x04;  // OCTET STRING
+    der[0] = 0x04; // OCTET STRING
     der[1] = static_cast<std::uint8_t>(raw.size());
     std::copy(raw.begin(), raw.end(), der.begin() + 2);
 
@@ -240,8 +240,10 @@ TEST_F(Card, EightThreadsSignConcurrently)
             f->C_CloseSession(h);
         });
     }
-    for (auto& th : threads) th.join();
-    for (int t = 0; t < kThreads; ++t) EXPECT_EQ(errors[t], "") << "thread " << t;
+    for (auto& th : threads)
+        th.join();
+    for (int t = 0; t < kThreads; ++t)
+        EXPECT_EQ(errors[t], "") << "thread " << t;
     EXPECT_EQ(good.load(), kThreads * kEach);
 }
 

@@ -59,10 +59,10 @@ struct Expected {
     bool alwaysAuth;
 };
 constexpr Expected kKeys[] = {
-    {1, CKK_RSA, false},  // 9A PIV authentication
-    {2, CKK_EC, true},    // 9C digital signature: PIN always
-    {3, CKK_RSA, false},  // 9D key management
-    {4, CKK_EC, false},   // 9E card authentication
+    {1, CKK_RSA, false}, // 9A PIV authentication
+    {2, CKK_EC, true},   // 9C digital signature: PIN always
+    {3, CKK_RSA, false}, // 9D key management
+    {4, CKK_EC, false},  // 9E card authentication
 };
 
 TEST_F(Card, ObjectsForEachKey)
@@ -94,7 +94,7 @@ TEST_F(Card, ObjectsForEachKey)
             ASSERT_TRUE(point.has_value());
             Bytes raw = ossl::ecPublicPoint(certPub.get());
             Bytes wrapped(raw.size() + 2);
-            wrapped[0] = 0x04;  // OCTET STRING
+            wrapped[0] = 0x04; // OCTET STRING
             wrapped[1] = static_cast<std::uint8_t>(raw.size());
             std::copy(raw.begin(), raw.end(), wrapped.begin() + 2);
             EXPECT_EQ(hex(*point), hex(wrapped)) << "CKA_EC_POINT = OCTET STRING(04||X||Y) of the certificate's key";

@@ -23,8 +23,7 @@ TEST_F(Generic, SignWithoutInitAndInitTwice)
     // The first operation is still there and completes.
     len = sizeof sig;
     ASSERT_RV(CKR_OK, f->C_Sign(s, data.data(), data.size(), sig, &len));
-    EXPECT_TRUE(ossl::verifyRsaPkcs1(certKey.get(), "SHA256", data, Bytes(sig, sig + len)))
-        << ossl::lastError();
+    EXPECT_TRUE(ossl::verifyRsaPkcs1(certKey.get(), "SHA256", data, Bytes(sig, sig + len))) << ossl::lastError();
     // 5.2: NULL mechanism is ARGUMENTS_BAD.
     EXPECT_RV(CKR_ARGUMENTS_BAD, f->C_SignInit(s, nullptr, key));
 }
@@ -40,9 +39,8 @@ TEST_F(Generic, SignLengthQueryAndBufferTooSmall)
     // operation stays active.
     CK_ULONG len = 0;
     ASSERT_RV(CKR_OK, f->C_Sign(s, data.data(), data.size(), nullptr, &len));
-    const CK_ULONG modBytes = EVP_PKEY_get_size(certKey.get()) > 0
-                                  ? static_cast<CK_ULONG>(EVP_PKEY_get_size(certKey.get()))
-                                  : 0;
+    const CK_ULONG modBytes =
+        EVP_PKEY_get_size(certKey.get()) > 0 ? static_cast<CK_ULONG>(EVP_PKEY_get_size(certKey.get())) : 0;
     EXPECT_EQ(len, modBytes) << "signature length = modulus length";
     // Too small: BUFFER_TOO_SMALL with the needed length; still active.
     Bytes sig(len);
@@ -162,7 +160,8 @@ TEST_F(Generic, DigestKnownAnswerAndMultiPart)
     EXPECT_EQ(hex(out), want);
 
     Bytes msg(1000);
-    for (std::size_t i = 0; i < msg.size(); ++i) msg[i] = static_cast<std::uint8_t>(i * 7);
+    for (std::size_t i = 0; i < msg.size(); ++i)
+        msg[i] = static_cast<std::uint8_t>(i * 7);
     ASSERT_RV(CKR_OK, f->C_DigestInit(s, &mech));
     Bytes single(32);
     len = 32;

@@ -45,10 +45,18 @@ std::vector<Call> uninitializedCalls()
     return {
         {"C_Finalize", [](CK_FUNCTION_LIST* f) { return f->C_Finalize(nullptr); }},
         {"C_GetInfo", [](CK_FUNCTION_LIST* f) { return f->C_GetInfo(&info); }},
-        {"C_GetSlotList", [](CK_FUNCTION_LIST* f) { n = 4; return f->C_GetSlotList(CK_FALSE, slots, &n); }},
+        {"C_GetSlotList",
+         [](CK_FUNCTION_LIST* f) {
+             n = 4;
+             return f->C_GetSlotList(CK_FALSE, slots, &n);
+         }},
         {"C_GetSlotInfo", [](CK_FUNCTION_LIST* f) { return f->C_GetSlotInfo(0, &slotInfo); }},
         {"C_GetTokenInfo", [](CK_FUNCTION_LIST* f) { return f->C_GetTokenInfo(0, &tokenInfo); }},
-        {"C_GetMechanismList", [](CK_FUNCTION_LIST* f) { n = 8; return f->C_GetMechanismList(0, mechs, &n); }},
+        {"C_GetMechanismList",
+         [](CK_FUNCTION_LIST* f) {
+             n = 8;
+             return f->C_GetMechanismList(0, mechs, &n);
+         }},
         {"C_GetMechanismInfo", [](CK_FUNCTION_LIST* f) { return f->C_GetMechanismInfo(0, CKM_RSA_PKCS, &mechInfo); }},
         {"C_WaitForSlotEvent",
          [](CK_FUNCTION_LIST* f) { return f->C_WaitForSlotEvent(CKF_DONT_BLOCK, slots, nullptr); }},
@@ -65,18 +73,37 @@ std::vector<Call> uninitializedCalls()
         {"C_GetAttributeValue", [s](CK_FUNCTION_LIST* f) { return f->C_GetAttributeValue(s, 1, &tmpl, 1); }},
         {"C_GetObjectSize", [s](CK_FUNCTION_LIST* f) { return f->C_GetObjectSize(s, 1, &n); }},
         {"C_DigestInit", [s](CK_FUNCTION_LIST* f) { return f->C_DigestInit(s, &mech); }},
-        {"C_Digest", [s](CK_FUNCTION_LIST* f) { len = sizeof buf; return f->C_Digest(s, buf, 3, buf, &len); }},
+        {"C_Digest",
+         [s](CK_FUNCTION_LIST* f) {
+             len = sizeof buf;
+             return f->C_Digest(s, buf, 3, buf, &len);
+         }},
         {"C_SignInit", [s](CK_FUNCTION_LIST* f) { return f->C_SignInit(s, &mech, 1); }},
-        {"C_Sign", [s](CK_FUNCTION_LIST* f) { len = sizeof buf; return f->C_Sign(s, buf, 32, buf, &len); }},
+        {"C_Sign",
+         [s](CK_FUNCTION_LIST* f) {
+             len = sizeof buf;
+             return f->C_Sign(s, buf, 32, buf, &len);
+         }},
         {"C_SignUpdate", [s](CK_FUNCTION_LIST* f) { return f->C_SignUpdate(s, buf, 32); }},
-        {"C_SignFinal", [s](CK_FUNCTION_LIST* f) { len = sizeof buf; return f->C_SignFinal(s, buf, &len); }},
+        {"C_SignFinal",
+         [s](CK_FUNCTION_LIST* f) {
+             len = sizeof buf;
+             return f->C_SignFinal(s, buf, &len);
+         }},
         {"C_VerifyInit", [s](CK_FUNCTION_LIST* f) { return f->C_VerifyInit(s, &mech, 1); }},
         {"C_Verify", [s](CK_FUNCTION_LIST* f) { return f->C_Verify(s, buf, 32, buf, 256); }},
         {"C_DecryptInit", [s](CK_FUNCTION_LIST* f) { return f->C_DecryptInit(s, &mech, 1); }},
-        {"C_Decrypt", [s](CK_FUNCTION_LIST* f) { len = sizeof buf; return f->C_Decrypt(s, buf, 256, buf, &len); }},
+        {"C_Decrypt",
+         [s](CK_FUNCTION_LIST* f) {
+             len = sizeof buf;
+             return f->C_Decrypt(s, buf, 256, buf, &len);
+         }},
         {"C_EncryptInit", [s](CK_FUNCTION_LIST* f) { return f->C_EncryptInit(s, &mech, 1); }},
         {"C_DeriveKey",
-         [s](CK_FUNCTION_LIST* f) { CK_OBJECT_HANDLE k; return f->C_DeriveKey(s, &mech, 1, &tmpl, 1, &k); }},
+         [s](CK_FUNCTION_LIST* f) {
+             CK_OBJECT_HANDLE k;
+             return f->C_DeriveKey(s, &mech, 1, &tmpl, 1, &k);
+         }},
         {"C_GenerateRandom", [s](CK_FUNCTION_LIST* f) { return f->C_GenerateRandom(s, buf, 16); }},
     };
 }
@@ -107,8 +134,8 @@ TEST_F(Generic, FunctionListAndInterface)
     // A 2.40 version request gives a list whose version is 2.40 (same layout as CK_FUNCTION_LIST).
     CK_VERSION v240 = {2, 40};
     ApiCkInterface* iface240 = nullptr;
-    ASSERT_RV(CKR_OK, getInterface(reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>("PKCS 11")), &v240,
-                                   &iface240, 0));
+    ASSERT_RV(CKR_OK,
+              getInterface(reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>("PKCS 11")), &v240, &iface240, 0));
     ASSERT_NE(iface240, nullptr);
     auto* list240 = static_cast<CK_FUNCTION_LIST*>(iface240->pFunctionList);
     EXPECT_EQ(list240->version.major, 2);
@@ -236,8 +263,10 @@ TEST_F(Generic, GetInfo)
     EXPECT_GE(info.cryptokiVersion.major, 2);
     EXPECT_EQ(info.flags, 0u) << "5.4: flags reserved, must be zero";
     // Blank-padded, not NUL-terminated (3.0 section 3.1 CK_INFO).
-    for (unsigned char c : info.manufacturerID) EXPECT_NE(c, '\0') << "manufacturerID is blank padded";
-    for (unsigned char c : info.libraryDescription) EXPECT_NE(c, '\0') << "libraryDescription is blank padded";
+    for (unsigned char c : info.manufacturerID)
+        EXPECT_NE(c, '\0') << "manufacturerID is blank padded";
+    for (unsigned char c : info.libraryDescription)
+        EXPECT_NE(c, '\0') << "libraryDescription is blank padded";
 }
 
 TEST_F(Generic, SlotListRules)

@@ -44,7 +44,8 @@ TEST_F(Generic, EmptyTemplateFindsPublicObjects)
     CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
     auto certs = findObjects(s, {attrOf(CKA_CLASS, cls)});
     EXPECT_FALSE(certs.empty());
-    for (CK_OBJECT_HANDLE c : certs) EXPECT_TRUE(unique.contains(c)) << "certificate " << c << " in the full list";
+    for (CK_OBJECT_HANDLE c : certs)
+        EXPECT_TRUE(unique.contains(c)) << "certificate " << c << " in the full list";
 }
 
 TEST_F(Generic, NonMatchingTemplateFindsNothing)
@@ -145,8 +146,7 @@ TEST_F(Generic, GetAttributeValueRules)
 
     // Several errors in one template: the spec lets the module return any of them.
     CK_ATTRIBUTE two[] = {attr(CKA_VENDOR_DEFINED | 0x1234UL, nullptr, 0), attr(CKA_VALUE, small.data(), small.size())};
-    EXPECT_TRUE(
-        rvOneOf(f->C_GetAttributeValue(s, cert, two, 2), {CKR_ATTRIBUTE_TYPE_INVALID, CKR_BUFFER_TOO_SMALL}));
+    EXPECT_TRUE(rvOneOf(f->C_GetAttributeValue(s, cert, two, 2), {CKR_ATTRIBUTE_TYPE_INVALID, CKR_BUFFER_TOO_SMALL}));
     EXPECT_EQ(two[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
     EXPECT_EQ(two[1].ulValueLen, CK_UNAVAILABLE_INFORMATION);
 

@@ -39,13 +39,22 @@ std::vector<SessionCall> sessionCalls()
          [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) { return f->C_GetAttributeValue(s, 1, &tmpl, 1); }},
         {"C_DigestInit", [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) { return f->C_DigestInit(s, &digestMech); }},
         {"C_Digest",
-         [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) { len = sizeof buf; return f->C_Digest(s, buf, 3, buf, &len); }},
+         [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) {
+             len = sizeof buf;
+             return f->C_Digest(s, buf, 3, buf, &len);
+         }},
         {"C_SignInit", [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) { return f->C_SignInit(s, &signMech, 1); }},
         {"C_Sign",
-         [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) { len = sizeof buf; return f->C_Sign(s, buf, 32, buf, &len); }},
+         [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) {
+             len = sizeof buf;
+             return f->C_Sign(s, buf, 32, buf, &len);
+         }},
         {"C_SignUpdate", [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) { return f->C_SignUpdate(s, buf, 32); }},
         {"C_SignFinal",
-         [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) { len = sizeof buf; return f->C_SignFinal(s, buf, &len); }},
+         [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) {
+             len = sizeof buf;
+             return f->C_SignFinal(s, buf, &len);
+         }},
         {"C_VerifyInit", [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) { return f->C_VerifyInit(s, &signMech, 1); }},
         {"C_DecryptInit", [](CK_FUNCTION_LIST* f, CK_SESSION_HANDLE s) { return f->C_DecryptInit(s, &signMech, 1); }},
         {"C_Decrypt",

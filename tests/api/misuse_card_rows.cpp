@@ -390,7 +390,7 @@ void pivRows(std::vector<Row>& rows)
                       }));
 }
 
-}  // namespace
+} // namespace
 
 std::vector<Row> cardRows()
 {
@@ -402,4 +402,4 @@ std::vector<Row> cardRows()
     return rows;
 }
 
-}  // namespace tessera::apitest::misuse
+} // namespace tessera::apitest::misuse

@@ -228,7 +228,7 @@ void sessionHandleRows(std::vector<Row>& rows)
                           [c](Ctx& x) { return c.fn(x, kBogusSession); }));
         rows.push_back(mk("SESS-CLOSED-" + c.name, c.name, "handle of a closed session (another session open)",
                           "5.1.2; " + clauseOf(c.name), withAlternatives({CKR_SESSION_HANDLE_INVALID}, c), [c](Ctx& x) {
-                              CK_SESSION_HANDLE keep = x.ro();  // the token keeps an open session
+                              CK_SESSION_HANDLE keep = x.ro(); // the token keeps an open session
                               CK_SESSION_HANDLE gone = x.open(CKF_SERIAL_SESSION);
                               if (keep == CK_INVALID_HANDLE || gone == CK_INVALID_HANDLE) return kSetupFailed;
                               if (CK_RV rv = x.f->C_CloseSession(gone); rv != CKR_OK) {
@@ -262,7 +262,8 @@ void slotRows(std::vector<Row>& rows)
                                                     "C_GetMechanismInfo", "C_InitToken",    "C_OpenSession",
                                                     "C_CloseAllSessions"};
         bool isSlotFunction = false;
-        for (const char* s : slotFunctions) isSlotFunction = isSlotFunction || c.name == s;
+        for (const char* s : slotFunctions)
+            isSlotFunction = isSlotFunction || c.name == s;
         if (!isSlotFunction) continue;
         rows.push_back(mk("SLOT-BOGUS-" + c.name, c.name, "never-issued slot ID", "5.1.6; " + clauseOf(c.name),
                           withAlternatives({CKR_SLOT_ID_INVALID}, c), [c](Ctx& x) { return c.fn(x, kBogusSlot); }));
@@ -276,7 +277,7 @@ void slotRows(std::vector<Row>& rows)
                       {CKR_CRYPTOKI_ALREADY_INITIALIZED}, [](Ctx& c) { return c.f->C_Initialize(nullptr); }));
 }
 
-}  // namespace
+} // namespace
 
 std::string clauseOf(const std::string& fn)
 {
@@ -378,4 +379,4 @@ std::vector<Row> genericRows()
     return rows;
 }
 
-}  // namespace tessera::apitest::misuse
+} // namespace tessera::apitest::misuse

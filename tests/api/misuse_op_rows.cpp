@@ -8,7 +8,7 @@ namespace tessera::apitest::misuse {
 
 namespace {
 
-constexpr CK_UTF8CHAR kSoftHsmSoPin[] = "12345678";  // run_softhsm.sh (also the virtual PIV card's PUK)
+constexpr CK_UTF8CHAR kSoftHsmSoPin[] = "12345678"; // run_softhsm.sh (also the virtual PIV card's PUK)
 
 Bytes data32()
 {
@@ -25,7 +25,8 @@ void notInitializedOperationRows(std::vector<Row>& rows)
                                         "C_VerifyFinal",   "C_VerifyRecover", "C_FindObjects",  "C_FindObjectsFinal"};
     for (const Call& c : sessionCalls()) {
         bool listed = false;
-        for (const char* n : names) listed = listed || c.name == n;
+        for (const char* n : names)
+            listed = listed || c.name == n;
         if (!listed) continue;
         std::vector<CK_RV> ok = {CKR_OPERATION_NOT_INITIALIZED};
         if (c.optional) ok.push_back(CKR_FUNCTION_NOT_SUPPORTED);
@@ -502,7 +503,7 @@ void loginRows(std::vector<Row>& rows)
                       }));
 }
 
-}  // namespace
+} // namespace
 
 void operationRows(std::vector<Row>& rows)
 {
@@ -514,4 +515,4 @@ void operationRows(std::vector<Row>& rows)
     loginRows(rows);
 }
 
-}  // namespace tessera::apitest::misuse
+} // namespace tessera::apitest::misuse

@@ -404,7 +404,7 @@ void handleRows(std::vector<Row>& rows)
                       }));
 }
 
-}  // namespace
+} // namespace
 
 void lengthAndHandleRows(std::vector<Row>& rows)
 {
@@ -412,4 +412,4 @@ void lengthAndHandleRows(std::vector<Row>& rows)
     handleRows(rows);
 }
 
-}  // namespace tessera::apitest::misuse
+} // namespace tessera::apitest::misuse

@@ -28,7 +28,8 @@ std::vector<CK_UTF8CHAR>& pinBuffer()
 std::string join(const std::vector<CK_RV>& rvs)
 {
     std::string out;
-    for (CK_RV rv : rvs) out += (out.empty() ? "" : "|") + name(rv);
+    for (CK_RV rv : rvs)
+        out += (out.empty() ? "" : "|") + name(rv);
     return out;
 }
 
@@ -77,7 +78,8 @@ CK_RV runForked(const Row& row, Ctx& ctx)
     std::string msg;
     char buf[512];
     ssize_t n = 0;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0) msg.append(buf, static_cast<std::size_t>(n));
+    while ((n = read(fds[0], buf, sizeof buf)) > 0)
+        msg.append(buf, static_cast<std::size_t>(n));
     close(fds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -92,7 +94,7 @@ CK_RV runForked(const Row& row, Ctx& ctx)
     return static_cast<CK_RV>(std::stoul(msg.substr(0, nl)));
 }
 
-}  // namespace
+} // namespace
 
 CK_UTF8CHAR_PTR pinPtr()
 {
@@ -349,7 +351,7 @@ Call call(const char* fn, std::function<CK_RV(Ctx&, CK_SESSION_HANDLE)> body, bo
     return Call{fn, optional, std::move(body)};
 }
 
-}  // namespace
+} // namespace
 
 std::vector<Call> generalAndSlotCalls()
 {
@@ -624,4 +626,4 @@ std::vector<Call> sessionCalls()
     return calls;
 }
 
-}  // namespace tessera::apitest::misuse
+} // namespace tessera::apitest::misuse

@@ -53,10 +53,10 @@ struct FunctionList30 {
 const FunctionList30* functionList30();
 
 // Row outcomes that are not a CK_RV of the function under test.
-constexpr CK_RV kSetupFailed = CKR_VENDOR_DEFINED | 0x5E7UL;   // a preparatory call failed (see detail)
-constexpr CK_RV kCheckFailed = CKR_VENDOR_DEFINED | 0xC4ECUL;  // the CK_RV was right, an output was not
-constexpr CK_RV kNotApplicable = CKR_VENDOR_DEFINED | 0x0AUL;  // the token cannot express the case
-constexpr CK_RV kCrashed = CKR_VENDOR_DEFINED | 0xDEADUL;      // a forked row died on a signal
+constexpr CK_RV kSetupFailed = CKR_VENDOR_DEFINED | 0x5E7UL;  // a preparatory call failed (see detail)
+constexpr CK_RV kCheckFailed = CKR_VENDOR_DEFINED | 0xC4ECUL; // the CK_RV was right, an output was not
+constexpr CK_RV kNotApplicable = CKR_VENDOR_DEFINED | 0x0AUL; // the token cannot express the case
+constexpr CK_RV kCrashed = CKR_VENDOR_DEFINED | 0xDEADUL;     // a forked row died on a signal
 
 std::string name(CK_RV rv);
 
@@ -71,18 +71,18 @@ public:
     CK_FUNCTION_LIST* f = nullptr;
     const FunctionList30* f30 = nullptr;
     CK_SLOT_ID slot = 0;
-    std::string detail;  // why a row ended in kSetupFailed / kCheckFailed / kNotApplicable
+    std::string detail; // why a row ended in kSetupFailed / kCheckFailed / kNotApplicable
 
     CK_SESSION_HANDLE ro();
     CK_SESSION_HANDLE rw();
-    CK_SESSION_HANDLE open(CK_FLAGS flags);  // one more session (closed with the others)
+    CK_SESSION_HANDLE open(CK_FLAGS flags); // one more session (closed with the others)
     bool login(CK_SESSION_HANDLE s, CK_USER_TYPE user = CKU_USER);
-    void reset();  // C_CloseAllSessions on the slot
+    void reset(); // C_CloseAllSessions on the slot
 
     // Token objects, looked up in session s (after login when needed).
     CK_OBJECT_HANDLE object(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, std::uint8_t id);
-    CK_OBJECT_HANDLE rsaSignKey(CK_SESSION_HANDLE s);    // logs in
-    CK_OBJECT_HANDLE rsaPublicKey(CK_SESSION_HANDLE s);  // the public key with the signing key's CKA_ID
+    CK_OBJECT_HANDLE rsaSignKey(CK_SESSION_HANDLE s);   // logs in
+    CK_OBJECT_HANDLE rsaPublicKey(CK_SESSION_HANDLE s); // the public key with the signing key's CKA_ID
     CK_OBJECT_HANDLE anyCertificate(CK_SESSION_HANDLE s);
 
     // Records why a row could not run, and returns kSetupFailed.
@@ -103,15 +103,15 @@ struct Deviation {
 };
 
 struct Row {
-    std::string id;               // "SESS-INV-C_Sign"
-    std::string function;         // "C_Sign"
-    std::string setup;            // "never-issued session handle"
-    std::string clause;           // "5.1.2; 5.13.2"
-    std::vector<CK_RV> expected;  // the specification's allowed answers (first = preferred)
+    std::string id;              // "SESS-INV-C_Sign"
+    std::string function;        // "C_Sign"
+    std::string setup;           // "never-issued session handle"
+    std::string clause;          // "5.1.2; 5.13.2"
+    std::vector<CK_RV> expected; // the specification's allowed answers (first = preferred)
     std::function<CK_RV(Ctx&)> run;
     Phase phase = Phase::initialized;
-    Deviation softhsm;    // where SoftHSM 2.6.1 answers otherwise (empty: it does not)
-    bool forked = false;  // run in a child process: the row may crash a faulty module
+    Deviation softhsm;   // where SoftHSM 2.6.1 answers otherwise (empty: it does not)
+    bool forked = false; // run in a child process: the row may crash a faulty module
 };
 
 struct Tally {
@@ -130,11 +130,11 @@ void report(const char* group, const Tally& tally);
 // session functions (2.40 and, when the module has them, 3.0).
 struct Call {
     std::string name;
-    bool optional;  // a function a module may leave as a stub (CKR_FUNCTION_NOT_SUPPORTED, 3.0 section 5)
+    bool optional; // a function a module may leave as a stub (CKR_FUNCTION_NOT_SUPPORTED, 3.0 section 5)
     std::function<CK_RV(Ctx&, CK_SESSION_HANDLE)> fn;
 };
-std::vector<Call> generalAndSlotCalls();  // every 2.40/3.0 function that takes no session handle
-std::vector<Call> sessionCalls();         // every function that takes a session handle
+std::vector<Call> generalAndSlotCalls(); // every 2.40/3.0 function that takes no session handle
+std::vector<Call> sessionCalls();        // every function that takes a session handle
 
 // A row (phase: initialized; no deviation; not forked).
 Row mk(std::string id, std::string fn, std::string setup, std::string clause, std::vector<CK_RV> expected,
@@ -144,12 +144,12 @@ std::string clauseOf(const std::string& fn);
 
 // Rows of the generic table (card-independent) and of the card table.
 std::vector<Row> genericRows();
-void lengthAndHandleRows(std::vector<Row>& rows);  // misuse_state_rows.cpp
-void operationRows(std::vector<Row>& rows);        // misuse_op_rows.cpp
+void lengthAndHandleRows(std::vector<Row>& rows); // misuse_state_rows.cpp
+void operationRows(std::vector<Row>& rows);       // misuse_op_rows.cpp
 std::vector<Row> cardRows();
 
 // PIN and PIN-sized buffers for rows.
 CK_UTF8CHAR_PTR pinPtr();
 CK_ULONG pinLen();
 
-}  // namespace tessera::apitest::misuse
+} // namespace tessera::apitest::misuse

@@ -32,7 +32,7 @@ TEST_F(Generic, MisuseTable)
 
 TEST_F(Card, MisuseTable)
 {
-    session.reset();  // rows open and close their own sessions
+    session.reset(); // rows open and close their own sessions
     misuse::Ctx ctx;
     ctx.f = f;
     ctx.f30 = misuse::functionList30();
@@ -42,5 +42,5 @@ TEST_F(Card, MisuseTable)
     misuse::report("Card", tally);
 }
 
-}  // namespace
-}  // namespace tessera::apitest
+} // namespace
+} // namespace tessera::apitest

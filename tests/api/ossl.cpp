@@ -45,8 +45,8 @@ Bytes digest(const char* mdName, const Bytes& data)
 Bytes sha256DigestInfo(const Bytes& data)
 {
     // RFC 8017 section 9.2 note 1: the DER prefix of DigestInfo for SHA-256.
-    Bytes out = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
-                 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+    Bytes out = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
     Bytes h = digest("SHA256", data);
     out.insert(out.end(), h.begin(), h.end());
     return out;
@@ -74,8 +74,7 @@ bool verifyRsaPssHash(EVP_PKEY* key, const char* mdName, int saltLen, const Byte
     EVP_MD* md = EVP_MD_fetch(nullptr, mdName, nullptr);
     bool ok = ctx && md != nullptr && EVP_PKEY_verify_init(ctx.get()) == 1 &&
               EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) == 1 &&
-              EVP_PKEY_CTX_set_signature_md(ctx.get(), md) == 1 &&
-              EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) == 1 &&
+              EVP_PKEY_CTX_set_signature_md(ctx.get(), md) == 1 && EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) == 1 &&
               EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), saltLen) == 1 &&
               EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), hash.data(), hash.size()) == 1;
     EVP_MD_free(md);

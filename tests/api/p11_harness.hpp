@@ -35,12 +35,12 @@ using Bytes = std::vector<std::uint8_t>;
 enum class ModuleKind { softhsm, tessera, other };
 
 struct TestEnv {
-    std::string modulePath;         // TESSERA_TEST_MODULE (required)
-    std::string pin = "123456";     // TESSERA_TEST_PIN
-    std::string slotLabel;          // TESSERA_TEST_SLOT_LABEL (token label)
-    std::string pivReader;          // TESSERA_PIV_READER (set by with-virtual-cards)
-    bool cardTests = false;         // TESSERA_TEST_CARD=1
-    bool allowNoToken = false;      // TESSERA_TEST_ALLOW_NO_TOKEN=1: skip (loudly) token tests
+    std::string modulePath;     // TESSERA_TEST_MODULE (required)
+    std::string pin = "123456"; // TESSERA_TEST_PIN
+    std::string slotLabel;      // TESSERA_TEST_SLOT_LABEL (token label)
+    std::string pivReader;      // TESSERA_PIV_READER (set by with-virtual-cards)
+    bool cardTests = false;     // TESSERA_TEST_CARD=1
+    bool allowNoToken = false;  // TESSERA_TEST_ALLOW_NO_TOKEN=1: skip (loudly) token tests
 };
 
 const TestEnv& env();
@@ -66,8 +66,14 @@ private:
     std::string error_;
 };
 
-inline CK_FUNCTION_LIST* p11() { return Library::get().fl(); }
-inline ModuleKind moduleKind() { return Library::get().kind(); }
+inline CK_FUNCTION_LIST* p11()
+{
+    return Library::get().fl();
+}
+inline ModuleKind moduleKind()
+{
+    return Library::get().kind();
+}
 
 // CK_RV by name, for readable assertion messages.
 std::string rvName(CK_RV rv);
@@ -128,8 +134,7 @@ CK_OBJECT_HANDLE findById(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const Bytes&
 
 // Template builders (pointers refer to the caller's storage).
 CK_ATTRIBUTE attr(CK_ATTRIBUTE_TYPE type, const void* p, std::size_t len);
-template <typename T>
-CK_ATTRIBUTE attrOf(CK_ATTRIBUTE_TYPE type, const T& v)
+template <typename T> CK_ATTRIBUTE attrOf(CK_ATTRIBUTE_TYPE type, const T& v)
 {
     return attr(type, &v, sizeof v);
 }

@@ -56,24 +56,35 @@ void line(const std::string& s)
 }
 } // namespace
 
-void ok(const std::string& what) { line("ok   - " + what); }
+void ok(const std::string& what)
+{
+    line("ok   - " + what);
+}
 void fail(const std::string& what)
 {
     gFailures.fetch_add(1);
     line("FAIL - " + what);
 }
-void note(const std::string& what) { line("# " + what); }
+void note(const std::string& what)
+{
+    line("# " + what);
+}
 bool expect(bool cond, const std::string& what, const std::string& detail)
 {
-    if (cond) ok(what);
-    else fail(detail.empty() ? what : what + ": " + detail);
+    if (cond)
+        ok(what);
+    else
+        fail(detail.empty() ? what : what + ": " + detail);
     return cond;
 }
 bool expectRv(CK_RV got, CK_RV want, const std::string& what)
 {
     return expect(got == want, what + " -> " + rvName(want), "got " + rvName(got));
 }
-int failures() { return gFailures.load(); }
+int failures()
+{
+    return gFailures.load();
+}
 int finish(const char* name)
 {
     if (failures() != 0) {
@@ -87,18 +98,45 @@ int finish(const char* name)
 std::string rvName(CK_RV rv)
 {
     switch (rv) {
-#define RV(x) \
-    case x: return #x;
-        RV(CKR_OK) RV(CKR_CANCEL) RV(CKR_HOST_MEMORY) RV(CKR_SLOT_ID_INVALID) RV(CKR_GENERAL_ERROR)
-        RV(CKR_FUNCTION_FAILED) RV(CKR_ARGUMENTS_BAD) RV(CKR_NO_EVENT) RV(CKR_CANT_LOCK)
-        RV(CKR_ATTRIBUTE_TYPE_INVALID) RV(CKR_DATA_INVALID) RV(CKR_DATA_LEN_RANGE) RV(CKR_DEVICE_ERROR)
-        RV(CKR_DEVICE_MEMORY) RV(CKR_DEVICE_REMOVED) RV(CKR_FUNCTION_CANCELED) RV(CKR_FUNCTION_NOT_SUPPORTED)
-        RV(CKR_KEY_HANDLE_INVALID) RV(CKR_KEY_TYPE_INCONSISTENT) RV(CKR_MECHANISM_INVALID)
-        RV(CKR_OBJECT_HANDLE_INVALID) RV(CKR_OPERATION_ACTIVE) RV(CKR_OPERATION_NOT_INITIALIZED)
-        RV(CKR_PIN_INCORRECT) RV(CKR_PIN_LOCKED) RV(CKR_SESSION_CLOSED) RV(CKR_SESSION_HANDLE_INVALID)
-        RV(CKR_SESSION_READ_ONLY) RV(CKR_SIGNATURE_INVALID) RV(CKR_TOKEN_NOT_PRESENT)
-        RV(CKR_TOKEN_NOT_RECOGNIZED) RV(CKR_USER_ALREADY_LOGGED_IN) RV(CKR_USER_NOT_LOGGED_IN)
-        RV(CKR_BUFFER_TOO_SMALL) RV(CKR_CRYPTOKI_NOT_INITIALIZED) RV(CKR_CRYPTOKI_ALREADY_INITIALIZED)
+        // clang-format off
+#define RV(x) case x: return #x;
+        RV(CKR_OK)
+        RV(CKR_CANCEL)
+        RV(CKR_HOST_MEMORY)
+        RV(CKR_SLOT_ID_INVALID)
+        RV(CKR_GENERAL_ERROR)
+        RV(CKR_FUNCTION_FAILED)
+        RV(CKR_ARGUMENTS_BAD)
+        RV(CKR_NO_EVENT)
+        RV(CKR_CANT_LOCK)
+        RV(CKR_ATTRIBUTE_TYPE_INVALID)
+        RV(CKR_DATA_INVALID)
+        RV(CKR_DATA_LEN_RANGE)
+        RV(CKR_DEVICE_ERROR)
+        RV(CKR_DEVICE_MEMORY)
+        RV(CKR_DEVICE_REMOVED)
+        RV(CKR_FUNCTION_CANCELED)
+        RV(CKR_FUNCTION_NOT_SUPPORTED)
+        RV(CKR_KEY_HANDLE_INVALID)
+        RV(CKR_KEY_TYPE_INCONSISTENT)
+        RV(CKR_MECHANISM_INVALID)
+        RV(CKR_OBJECT_HANDLE_INVALID)
+        RV(CKR_OPERATION_ACTIVE)
+        RV(CKR_OPERATION_NOT_INITIALIZED)
+        RV(CKR_PIN_INCORRECT)
+        RV(CKR_PIN_LOCKED)
+        RV(CKR_SESSION_CLOSED)
+        RV(CKR_SESSION_HANDLE_INVALID)
+        RV(CKR_SESSION_READ_ONLY)
+        RV(CKR_SIGNATURE_INVALID)
+        RV(CKR_TOKEN_NOT_PRESENT)
+        RV(CKR_TOKEN_NOT_RECOGNIZED)
+        RV(CKR_USER_ALREADY_LOGGED_IN)
+        RV(CKR_USER_NOT_LOGGED_IN)
+        RV(CKR_BUFFER_TOO_SMALL)
+        RV(CKR_CRYPTOKI_NOT_INITIALIZED)
+        RV(CKR_CRYPTOKI_ALREADY_INITIALIZED)
+        // clang-format on
 #undef RV
     default: {
         char buf[32];
@@ -108,7 +146,10 @@ std::string rvName(CK_RV rv)
     }
 }
 
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double since(Clock::time_point t0)
+{
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 std::string fmt(double v, int decimals)
 {
@@ -146,13 +187,16 @@ CK_RV initialize()
 Guard::Guard(const char* what, unsigned seconds)
 {
     std::snprintf(gGuardWhat, sizeof gGuardWhat, "%s within %u s", what, seconds);
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = onAlarm;
     sigaction(SIGALRM, &sa, nullptr);
     alarm(seconds);
 }
 
-Guard::~Guard() { alarm(0); }
+Guard::~Guard()
+{
+    alarm(0);
+}
 
 std::string env(const char* name, const char* fallback)
 {
@@ -160,12 +204,16 @@ std::string env(const char* name, const char* fallback)
     return v != nullptr ? v : fallback;
 }
 
-std::string pin() { return env("VCARD_PIN", "123456"); }
+std::string pin()
+{
+    return env("VCARD_PIN", "123456");
+}
 
 int spawn(const std::vector<std::string>& argv)
 {
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     pid_t pid = 0;
     // stdout of children goes to stderr: our stdout holds the ok/FAIL lines
@@ -203,12 +251,16 @@ int reapWithin(int pid, double seconds)
     return -2;
 }
 
-int run(const std::vector<std::string>& argv) { return reap(spawn(argv)); }
+int run(const std::vector<std::string>& argv)
+{
+    return reap(spawn(argv));
+}
 
 std::string capture(const std::vector<std::string>& argv, int* status)
 {
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     int fds[2];
     if (pipe(fds) != 0) {
@@ -247,7 +299,8 @@ int vcardCtl(const std::vector<std::string>& args, double* seconds)
     double s = since(t0);
     if (seconds != nullptr) *seconds = s;
     std::string cmd;
-    for (const auto& a : args) cmd += " " + a;
+    for (const auto& a : args)
+        cmd += " " + a;
     note("vcard-ctl" + cmd + ": exit " + std::to_string(status) + " after " + fmt(s) + " s");
     return status;
 }
@@ -366,7 +419,10 @@ Bytes sha256DigestInfo(const Bytes& data)
     return di;
 }
 
-Bytes text(const std::string& s) { return Bytes(s.begin(), s.end()); }
+Bytes text(const std::string& s)
+{
+    return Bytes(s.begin(), s.end());
+}
 
 bool verify(EVP_PKEY* pub, CK_MECHANISM_TYPE mech, const Bytes& data, const Bytes& sig)
 {
@@ -390,7 +446,7 @@ bool verify(EVP_PKEY* pub, CK_MECHANISM_TYPE mech, const Bytes& data, const Byte
     } else if (mech == CKM_SHA256_RSA_PKCS) {
         digest = sha256(data);
     } else if (mech == CKM_RSA_PKCS) {
-        if (data.size() != 51) return false;  // a SHA-256 DigestInfo
+        if (data.size() != 51) return false; // a SHA-256 DigestInfo
         digest.assign(data.begin() + 19, data.end());
     } else {
         return false;

@@ -34,15 +34,15 @@ void note(const std::string& what);
 bool expect(bool cond, const std::string& what, const std::string& detail = {});
 bool expectRv(CK_RV got, CK_RV want, const std::string& what);
 int failures();
-int finish(const char* name);  // prints the summary, returns the exit status
+int finish(const char* name); // prints the summary, returns the exit status
 
 std::string rvName(CK_RV rv);
-double since(Clock::time_point t0);  // seconds
+double since(Clock::time_point t0); // seconds
 std::string fmt(double v, int decimals = 2);
 
 // dlopen(path or $TESSERA_MODULE) and C_GetFunctionList; exits 1 on failure.
 void loadModule(const char* path = nullptr);
-CK_RV initialize();  // C_Initialize with CKF_OS_LOCKING_OK
+CK_RV initialize(); // C_Initialize with CKF_OS_LOCKING_OK
 
 // Watchdog: while a Guard lives, the process dies (exit 3, message naming
 // the call) if it takes longer than the limit. One at a time (alarm()).
@@ -69,11 +69,11 @@ int reapWithin(int pid, double seconds);
 std::string capture(const std::vector<std::string>& argv, int* status = nullptr);
 
 std::string env(const char* name, const char* fallback = "");
-std::string pin();  // $VCARD_PIN or 123456
+std::string pin(); // $VCARD_PIN or 123456
 
 // Slots.
 std::vector<CK_SLOT_ID> slotList(bool tokenPresent, CK_RV* rvOut = nullptr);
-std::string slotReader(CK_SLOT_ID id);  // slotDescription, trimmed ("" on error)
+std::string slotReader(CK_SLOT_ID id); // slotDescription, trimmed ("" on error)
 CK_FLAGS slotFlags(CK_SLOT_ID id, CK_RV* rvOut = nullptr);
 // The slot whose description starts the reader name (descriptions hold 64
 // characters); C_GetSlotList(NULL) first. CK_UNAVAILABLE_INFORMATION if none.

@@ -40,7 +40,8 @@ int main(int argc, char** argv)
             if (std::strcmp(argv[1], t.name) == 0) return t.run(argc - 2, argv + 2);
     }
     std::fprintf(stderr, "usage: %s TEST [ARGS...]; tests:", argv[0]);
-    for (const auto& t : kTests) std::fprintf(stderr, " %s", t.name);
+    for (const auto& t : kTests)
+        std::fprintf(stderr, " %s", t.name);
     std::fprintf(stderr, "\n");
     return 2;
 }

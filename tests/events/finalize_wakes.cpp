@@ -46,7 +46,8 @@ void round(int number, int waiters)
     {
         std::scoped_lock lock(m);
         bool any = false;
-        for (const auto& r : results) any = any || r.done;
+        for (const auto& r : results)
+            any = any || r.done;
         expect(!any, tag + "the waiters are still blocked after 1 s");
     }
     auto t0 = Clock::now();
@@ -68,7 +69,8 @@ void round(int number, int waiters)
         std::fflush(stdout);
         std::_Exit(1);
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     for (std::size_t i = 0; i < results.size(); ++i) {
         expectRv(results[i].rv, CKR_CRYPTOKI_NOT_INITIALIZED, tag + "waiter " + std::to_string(i));
         note(tag + "waiter " + std::to_string(i) + " returned " +

@@ -120,20 +120,23 @@ void downRound(Fixture& f, Waiter& waiter, const std::string& tag, const std::st
     ready(f, tag + "pcscd back: ");
 
     // the blocked waiter survived: it reports a card removal after the restart
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // past its 500 ms retry
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200)); // past its 500 ms retry
     auto pending = waiter.drain();
     std::string evs;
-    for (const auto& e : pending) evs += " " + std::to_string(e.slot) + (e.rv == CKR_OK ? "" : ":" + rvName(e.rv));
+    for (const auto& e : pending)
+        evs += " " + std::to_string(e.slot) + (e.rv == CKR_OK ? "" : ":" + rvName(e.rv));
     note(tag + "events seen by the waiter across the restart:" + (evs.empty() ? " none" : evs));
-    for (const auto& e : pending) expectRv(e.rv, CKR_OK, tag + "the waiter's C_WaitForSlotEvent");
+    for (const auto& e : pending)
+        expectRv(e.rv, CKR_OK, tag + "the waiter's C_WaitForSlotEvent");
     auto t0 = Clock::now();
     if (vcardCtl({"remove", "piv"}) != 0) fail(tag + "vcard-ctl remove piv");
-    auto e = waiter.await([&](const Event& x) { return x.rv != CKR_OK || x.slot == f.slot; },
-                          t0 + std::chrono::seconds(3));
+    auto e =
+        waiter.await([&](const Event& x) { return x.rv != CKR_OK || x.slot == f.slot; }, t0 + std::chrono::seconds(3));
     expect(e && e->rv == CKR_OK, tag + "after the restart the blocked waiter reports a card removal within 3 s",
            e ? rvName(e->rv) : "no event");
     if (vcardCtl({"insert", "piv"}) != 0) fail(tag + "vcard-ctl insert piv");
-    waiter.await([&](const Event& x) { return x.rv != CKR_OK || x.slot == f.slot; }, Clock::now() + std::chrono::seconds(3));
+    waiter.await([&](const Event& x) { return x.rv != CKR_OK || x.slot == f.slot; },
+                 Clock::now() + std::chrono::seconds(3));
     {
         Guard g("reopen after reinsertion", 30);
         p11->C_CloseSession(f.session);

@@ -88,8 +88,8 @@ int testRemoval()
         if (rv == CKR_OK) {
             CK_ULONG len = 512;
             Bytes out(len);
-            calls.emplace_back("C_Sign", p11->C_Sign(s1, const_cast<unsigned char*>(msg.data()), msg.size(),
-                                                      out.data(), &len));
+            calls.emplace_back("C_Sign",
+                               p11->C_Sign(s1, const_cast<unsigned char*>(msg.data()), msg.size(), out.data(), &len));
         }
         CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
         CK_ATTRIBUTE t{CKA_CLASS, &cls, sizeof cls};

@@ -39,12 +39,12 @@ LogCount countInLog(const std::string& path, const std::string& ins, std::size_t
         auto gt = line.find("> ");
         auto lt = line.find("< ");
         if (gt != std::string::npos && lt == std::string::npos) {
-            if (pending && line.compare(gt + 2, 6, "00 C0 ") == 0) continue;  // GET RESPONSE of the same command
+            if (pending && line.compare(gt + 2, 6, "00 C0 ") == 0) continue; // GET RESPONSE of the same command
             pending = line.compare(gt + 2, 6, "00 " + ins + " ") == 0;
             if (pending) ++c.sent;
         } else if (lt != std::string::npos && pending) {
             const std::string sw = line.size() >= 4 ? line.substr(line.size() - 4) : "";
-            if (sw.rfind("61", 0) == 0) continue;  // more data: GET RESPONSE follows
+            if (sw.rfind("61", 0) == 0) continue; // more data: GET RESPONSE follows
             if (sw == "9000") ++c.ok;
             pending = false;
         }
@@ -60,15 +60,15 @@ void series(const std::string& kind, CK_SLOT_ID slot, unsigned char id, CK_MECHA
     Guard g((tag + "the signature series").c_str(), 120);
     expectRv(p11->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &s), CKR_OK, tag + "C_OpenSession");
     std::string p = pin();
-    expectRv(p11->C_Login(s, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(p.data()), p.size()), CKR_OK,
-             tag + "C_Login");
+    expectRv(p11->C_Login(s, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(p.data()), p.size()), CKR_OK, tag + "C_Login");
     CK_OBJECT_HANDLE key = findById(s, CKO_PRIVATE_KEY, id);
     EVP_PKEY* pub = publicKey(s, id);
     if (!expect(key != CK_INVALID_HANDLE && pub != nullptr, tag + "key and public key found")) return;
     CK_BBOOL always = CK_FALSE;
     CK_ATTRIBUTE a{CKA_ALWAYS_AUTHENTICATE, &always, sizeof always};
     p11->C_GetAttributeValue(s, key, &a, 1);
-    if (always == CK_TRUE) note(tag + "the key has CKA_ALWAYS_AUTHENTICATE: context-specific login before each signature");
+    if (always == CK_TRUE)
+        note(tag + "the key has CKA_ALWAYS_AUTHENTICATE: context-specific login before each signature");
 
     int counterBefore = -1;
     auto readCounter = [&]() {
@@ -94,11 +94,16 @@ void series(const std::string& kind, CK_SLOT_ID slot, unsigned char id, CK_MECHA
             sig.resize(rv == CKR_OK ? len : 0);
         }
         bool verified = rv == CKR_OK && verify(pub, mech, data, sig);
-        if (verified) ++good;
-        else fail(tag + "signature " + std::to_string(i) + ": " + rvName(rv) + (rv == CKR_OK ? " (does not verify)" : ""));
+        if (verified)
+            ++good;
+        else
+            fail(tag + "signature " + std::to_string(i) + ": " + rvName(rv) +
+                 (rv == CKR_OK ? " (does not verify)" : ""));
         if (i == kResetAfter) {
-            if (vcardCtl({"reset", kind}) != 0) fail(tag + "vcard-ctl reset " + kind);
-            else note(tag + "card reset by another application after signature " + std::to_string(i));
+            if (vcardCtl({"reset", kind}) != 0)
+                fail(tag + "vcard-ctl reset " + kind);
+            else
+                note(tag + "card reset by another application after signature " + std::to_string(i));
         }
     }
     expect(good == kSignatures, tag + "all " + std::to_string(kSignatures) + " signatures made and verified",
@@ -110,8 +115,8 @@ void series(const std::string& kind, CK_SLOT_ID slot, unsigned char id, CK_MECHA
     LogCount c = countInLog(logPath, ins, logFrom);
     note(tag + "APDU log: " + std::to_string(c.sent) + " command(s) with INS " + ins + " sent, " +
          std::to_string(c.ok) + " answered 9000");
-    expect(c.ok == kSignatures, tag + "the card made exactly " + std::to_string(kSignatures) +
-                                    " signatures (module APDU log)",
+    expect(c.ok == kSignatures,
+           tag + "the card made exactly " + std::to_string(kSignatures) + " signatures (module APDU log)",
            std::to_string(c.ok));
     if (ins == "2A") {
         int counterAfter = readCounter();

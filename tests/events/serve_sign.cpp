@@ -16,7 +16,7 @@ int testServeSign()
 {
     loadModule();
     auto reply = [](const std::string& s) {
-        std::cout << s << std::endl;  // flushed: the driver waits for it
+        std::cout << s << std::endl; // flushed: the driver waits for it
     };
     if (initialize() != CKR_OK) {
         reply("FAIL C_Initialize");
@@ -47,9 +47,12 @@ int testServeSign()
         Bytes msg = text("serve_sign " + std::to_string(++n)), sig;
         auto t0 = Clock::now();
         rv = sign(s, CKM_SHA256_RSA_PKCS, key, msg, sig);
-        if (rv != CKR_OK) reply("FAIL " + rvName(rv));
-        else if (!verify(pub, CKM_SHA256_RSA_PKCS, msg, sig)) reply("FAIL signature does not verify");
-        else reply("ok " + fmt(since(t0), 3));
+        if (rv != CKR_OK)
+            reply("FAIL " + rvName(rv));
+        else if (!verify(pub, CKM_SHA256_RSA_PKCS, msg, sig))
+            reply("FAIL signature does not verify");
+        else
+            reply("ok " + fmt(since(t0), 3));
     }
     EVP_PKEY_free(pub);
     p11->C_Finalize(nullptr);

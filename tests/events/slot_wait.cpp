@@ -30,8 +30,7 @@ void checkFlags(CK_SLOT_ID id, bool present, const std::string& when)
     char buf[32];
     std::snprintf(buf, sizeof buf, "0x%lX", f);
     const std::string what = when + ": slot " + std::to_string(id) + " flags " + buf;
-    expect(rv == CKR_OK && (f & kAlways) == kAlways, what + " include CKF_REMOVABLE_DEVICE|CKF_HW_SLOT",
-           rvName(rv));
+    expect(rv == CKR_OK && (f & kAlways) == kAlways, what + " include CKF_REMOVABLE_DEVICE|CKF_HW_SLOT", rvName(rv));
     expect(((f & CKF_TOKEN_PRESENT) != 0) == present,
            what + (present ? " include CKF_TOKEN_PRESENT" : " lack CKF_TOKEN_PRESENT"));
 }
@@ -46,14 +45,16 @@ CK_RV dontBlock(CK_SLOT_ID& slot)
 std::string list(const std::vector<CK_SLOT_ID>& v)
 {
     std::string s;
-    for (auto id : v) s += (s.empty() ? "" : ",") + std::to_string(id);
+    for (auto id : v)
+        s += (s.empty() ? "" : ",") + std::to_string(id);
     return "[" + s + "]";
 }
 
 std::string list(const std::vector<Event>& v)
 {
     std::string s;
-    for (const auto& e : v) s += (s.empty() ? "" : ",") + std::to_string(e.slot) + (e.rv == CKR_OK ? "" : ":" + rvName(e.rv));
+    for (const auto& e : v)
+        s += (s.empty() ? "" : ",") + std::to_string(e.slot) + (e.rv == CKR_OK ? "" : ":" + rvName(e.rv));
     return "[" + s + "]";
 }
 
@@ -78,11 +79,13 @@ int testSlotWait()
     const std::string pgpReader = env("TESSERA_OPENPGP_READER");
     const CK_SLOT_ID piv = slotForReader(pivReader);
     const CK_SLOT_ID pgp = pgpReader.empty() ? CK_UNAVAILABLE_INFORMATION : slotForReader(pgpReader);
-    if (!expect(piv != CK_UNAVAILABLE_INFORMATION, "slot of the PIV reader '" + pivReader + "'")) return finish("events_slot_wait");
+    if (!expect(piv != CK_UNAVAILABLE_INFORMATION, "slot of the PIV reader '" + pivReader + "'"))
+        return finish("events_slot_wait");
     auto initial = slotList(false);
     note("slots at start: " + list(initial) + ", PIV slot " + std::to_string(piv) + ", OpenPGP slot " +
          (pgp == CK_UNAVAILABLE_INFORMATION ? std::string("none") : std::to_string(pgp)));
-    for (auto id : initial) checkFlags(id, id == piv || id == pgp, "start");
+    for (auto id : initial)
+        checkFlags(id, id == piv || id == pgp, "start");
 
     // --- CKF_DONT_BLOCK -------------------------------------------------------------------
     CK_SLOT_ID got;
@@ -138,7 +141,7 @@ int testSlotWait()
     const std::string name = "Extra";
     const std::size_t before = slotList(false).size();
     if (vcardCtl({"add-reader", name}, &ctlSeconds) != 0) fail("vcard-ctl add-reader " + name);
-    auto back = Clock::now();  // vcard-ctl returns once pcscd lists the new readers
+    auto back = Clock::now(); // vcard-ctl returns once pcscd lists the new readers
     std::map<std::string, CK_SLOT_ID> added;
     std::vector<Event> seen;
     std::optional<Event> firstNew;
@@ -196,7 +199,8 @@ int testSlotWait()
            std::to_string(after.size()) + " -> " + std::to_string(afterRemove.size()));
     auto stillListed = readersNamed(name);
     expect(stillListed == added, "the removed reader's slots are still listed under the same IDs");
-    for (const auto& [r, id] : added) checkFlags(id, false, "reader removed");
+    for (const auto& [r, id] : added)
+        checkFlags(id, false, "reader removed");
     auto present = slotList(true);
     for (const auto& [r, id] : added)
         expect(std::find(present.begin(), present.end(), id) == present.end(),
@@ -223,7 +227,8 @@ int testSlotWait()
     auto again = readersNamed(name);
     expect(again == added, "the reader added again has its old slot IDs back");
     expect(slotList(false).size() == after.size(), "and no new slots were made");
-    for (const auto& [r, id] : added) checkFlags(id, false, "reader back, empty");
+    for (const auto& [r, id] : added)
+        checkFlags(id, false, "reader back, empty");
 
     // --- a card into the new reader ---------------------------------------------------------------
     if (pgp != CK_UNAVAILABLE_INFORMATION && !added.empty()) {
@@ -234,8 +239,7 @@ int testSlotWait()
         auto ev = waiter.await(isSlot(pgp), Clock::now() + std::chrono::seconds(3));
         expect(ev && ev->rv == CKR_OK, "OpenPGP card removed: event for its slot");
         t0 = Clock::now();
-        if (vcardCtl({"insert", "openpgp", name}) != 0)
-            fail("vcard-ctl insert openpgp into the new reader");
+        if (vcardCtl({"insert", "openpgp", name}) != 0) fail("vcard-ctl insert openpgp into the new reader");
         ev = waiter.await(isSlot(id), t0 + std::chrono::seconds(3));
         expect(ev && ev->rv == CKR_OK, "OpenPGP card inserted into '" + r + "': event for slot " + std::to_string(id));
         checkFlags(id, true, "card in the new reader");

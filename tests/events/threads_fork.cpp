@@ -33,8 +33,8 @@ void signer(CK_SLOT_ID slot, EVP_PKEY* pub, int index, int n, Count& c)
     CK_OBJECT_HANDLE key = findById(s, CKO_PRIVATE_KEY, 0x04);
     if (key == CK_INVALID_HANDLE) return fail("thread " + std::to_string(index) + ": 9E key not found");
     for (int i = 0; i < n; ++i) {
-        Bytes hash = sha256(text("pid " + std::to_string(getpid()) + " thread " + std::to_string(index) + " #" +
-                                 std::to_string(i)));
+        Bytes hash = sha256(
+            text("pid " + std::to_string(getpid()) + " thread " + std::to_string(index) + " #" + std::to_string(i)));
         Bytes sig;
         rv = sign(s, CKM_ECDSA, key, hash, sig);
         if (rv != CKR_OK) {
@@ -42,8 +42,10 @@ void signer(CK_SLOT_ID slot, EVP_PKEY* pub, int index, int n, Count& c)
             continue;
         }
         ++c.made;
-        if (verify(pub, CKM_ECDSA, hash, sig)) ++c.verified;
-        else fail("thread " + std::to_string(index) + " #" + std::to_string(i) + ": signature does not verify");
+        if (verify(pub, CKM_ECDSA, hash, sig))
+            ++c.verified;
+        else
+            fail("thread " + std::to_string(index) + " #" + std::to_string(i) + ": signature does not verify");
     }
     p11->C_CloseSession(s);
 }
@@ -67,8 +69,10 @@ int testSignMany(int argc, char** argv)
     Count c;
     auto t0 = Clock::now();
     std::vector<std::thread> ts;
-    for (int i = 0; i < threads; ++i) ts.emplace_back(signer, slot, pub, i, n, std::ref(c));
-    for (auto& t : ts) t.join();
+    for (int i = 0; i < threads; ++i)
+        ts.emplace_back(signer, slot, pub, i, n, std::ref(c));
+    for (auto& t : ts)
+        t.join();
     double secs = since(t0);
     note(me + std::to_string(threads) + " threads x " + std::to_string(n) + ": " + std::to_string(c.made.load()) +
          " signed, " + std::to_string(c.verified.load()) + " verified in " + fmt(secs) + " s");
@@ -108,8 +112,8 @@ int testThreadsProcesses()
                "exit " + std::to_string(st));
     }
     double secs = since(t0);
-    note("2 processes x 4 threads x 100 signatures (CKM_ECDSA, 9E): " + fmt(secs) + " s in all, " +
-         fmt(800 / secs, 1) + " signatures/s");
+    note("2 processes x 4 threads x 100 signatures (CKM_ECDSA, 9E): " + fmt(secs) + " s in all, " + fmt(800 / secs, 1) +
+         " signatures/s");
     return finish("events_threads_processes");
 }
 
@@ -148,7 +152,8 @@ int testFork()
         expectRv(p11->C_OpenSession(cslot, CKF_SERIAL_SESSION, nullptr, nullptr, &cs), CKR_OK, "child: C_OpenSession");
         CK_SESSION_INFO si;
         CK_RV rv = p11->C_GetSessionInfo(cs, &si);
-        expect(rv == CKR_OK && si.state == CKS_RO_PUBLIC_SESSION, "child: not logged in (the parent's login stays with the parent)");
+        expect(rv == CKR_OK && si.state == CKS_RO_PUBLIC_SESSION,
+               "child: not logged in (the parent's login stays with the parent)");
         expectRv(p11->C_Login(cs, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(p.data()), p.size()), CKR_OK,
                  "child: C_Login");
         CK_OBJECT_HANDLE ckey = findById(cs, CKO_PRIVATE_KEY, 0x01);
@@ -167,7 +172,7 @@ int testFork()
 
     std::fflush(stdout);
     pid = fork();
-    if (pid == 0) exit(0);  // runs static destructors and atexit handlers, touches nothing
+    if (pid == 0) exit(0); // runs static destructors and atexit handlers, touches nothing
     int st = reapWithin(pid, 10);
     expect(st == 0, "child 2 exited (exit(0), no module call) within 10 s",
            st == -2 ? std::string("it hung in exit (killed): the module's static destructors in a forked child")
@@ -192,7 +197,8 @@ int testFork()
         p11->C_Finalize(nullptr);
         _exit(bad == 0 ? 0 : 1);
     }
-    for (int i = 0; i < 10; ++i) parentSign("alongside child 3 #" + std::to_string(i));
+    for (int i = 0; i < 10; ++i)
+        parentSign("alongside child 3 #" + std::to_string(i));
     expect(reapWithin(pid, 60) == 0, "child 3 made 20 verified 9E signatures alongside the parent");
     expectRv(p11->C_Finalize(nullptr), CKR_OK, "parent: C_Finalize");
     EVP_PKEY_free(pub);

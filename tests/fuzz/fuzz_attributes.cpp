@@ -6,10 +6,10 @@
 // Buffers are exactly ulValueLen bytes, so any write past them is caught.
 #include <cstring>
 
+#include "fuzz_support.hpp"
 #include "pkcs11/object.hpp"
 #include "pkcs11/rv.hpp"
 #include "pkcs11/token_objects.hpp"
-#include "fuzz_support.hpp"
 
 using namespace tessera;
 using namespace tessera::pkcs11;
@@ -17,11 +17,33 @@ using namespace tessera::pkcs11;
 namespace {
 
 constexpr CK_ATTRIBUTE_TYPE kTypes[] = {
-    CKA_CLASS, CKA_TOKEN, CKA_PRIVATE, CKA_LABEL, CKA_VALUE, CKA_CERTIFICATE_TYPE, CKA_ISSUER,
-    CKA_SERIAL_NUMBER, CKA_KEY_TYPE, CKA_SUBJECT, CKA_ID, CKA_SENSITIVE, CKA_DECRYPT, CKA_SIGN,
-    CKA_VERIFY, CKA_DERIVE, CKA_MODULUS, CKA_MODULUS_BITS, CKA_PUBLIC_EXPONENT, CKA_EXTRACTABLE,
-    CKA_EC_PARAMS, CKA_EC_POINT, CKA_ALWAYS_AUTHENTICATE, CKA_PUBLIC_KEY_INFO, CKA_START_DATE,
-    CKA_ALLOWED_MECHANISMS, CKA_VENDOR_DEFINED,
+    CKA_CLASS,
+    CKA_TOKEN,
+    CKA_PRIVATE,
+    CKA_LABEL,
+    CKA_VALUE,
+    CKA_CERTIFICATE_TYPE,
+    CKA_ISSUER,
+    CKA_SERIAL_NUMBER,
+    CKA_KEY_TYPE,
+    CKA_SUBJECT,
+    CKA_ID,
+    CKA_SENSITIVE,
+    CKA_DECRYPT,
+    CKA_SIGN,
+    CKA_VERIFY,
+    CKA_DERIVE,
+    CKA_MODULUS,
+    CKA_MODULUS_BITS,
+    CKA_PUBLIC_EXPONENT,
+    CKA_EXTRACTABLE,
+    CKA_EC_PARAMS,
+    CKA_EC_POINT,
+    CKA_ALWAYS_AUTHENTICATE,
+    CKA_PUBLIC_KEY_INFO,
+    CKA_START_DATE,
+    CKA_ALLOWED_MECHANISMS,
+    CKA_VENDOR_DEFINED,
 };
 
 CK_ATTRIBUTE_TYPE attributeTypeFrom(fuzz::Input& in)
@@ -85,11 +107,11 @@ Template templateFrom(fuzz::Input& in)
         const std::uint8_t mode = in.u8();
         CK_ATTRIBUTE a{type, nullptr, 0};
         if (mode % 3 == 0) {
-            a.ulValueLen = in.u16();  // NULL pValue: any length is legal
+            a.ulValueLen = in.u16(); // NULL pValue: any length is legal
         } else if (mode % 3 == 1) {
-            t.buffers[i].resize(in.u16() % 4096);  // a buffer of exactly ulValueLen bytes
+            t.buffers[i].resize(in.u16() % 4096); // a buffer of exactly ulValueLen bytes
         } else {
-            ByteView v = in.record();  // a value, as C_FindObjectsInit passes
+            ByteView v = in.record(); // a value, as C_FindObjectsInit passes
             t.buffers[i].assign(v.begin(), v.end());
         }
         if (mode % 3 != 0) {
@@ -143,6 +165,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         objects = buildTokenObjects(model);
     } catch (const Error&) {
     }
-    for (const ObjectPtr& o : objects) check(*o, t);
+    for (const ObjectPtr& o : objects)
+        check(*o, t);
     return 0;
 }

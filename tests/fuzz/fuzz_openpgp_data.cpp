@@ -21,7 +21,8 @@ void applicationData(ByteView answer)
 {
     ApplicationData d = parseApplicationData(answer);
     if (d.aid.serial.size() != 4) fuzz::violated("AID serial not 4 bytes");
-    for (std::size_t i = 0; i < 3; ++i) (void)d.keyPresent(i);
+    for (std::size_t i = 0; i < 3; ++i)
+        (void)d.keyPresent(i);
     (void)d.aid.serialHex();
 }
 
@@ -46,7 +47,7 @@ void kdf(ByteView answer)
     KdfParameters p = parseKdf(answer);
     if (!p.active()) return;
     if (p.iterations > kMaxKdfIterations) fuzz::violated("KDF iteration count above the bound");
-    if (p.iterations > (1U << 16)) return;  // correct but slow: not per fuzz run
+    if (p.iterations > (1U << 16)) return; // correct but slow: not per fuzz run
     (void)kdfHashPin(p, PasswordKind::pw1, SecureBytes(std::string_view("123456")));
     (void)kdfHashPin(p, PasswordKind::pw3, SecureBytes(std::string_view("12345678")));
 }
@@ -80,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 9: kdf(in.rest()); break;
         case 10: publicKey(in); break;
         case 11: certificate(in); break;
-        case 12: (void)driver->atrHint(in.rest()); break;  // the ATR search for the AID prefix
+        case 12: (void)driver->atrHint(in.rest()); break; // the ATR search for the AID prefix
         }
     } catch (const Error&) {
     }

@@ -51,7 +51,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // (parseChuid takes a GUID of any length: reported, not a property here.)
         case 3: (void)parseChuid(in.rest()); break;
         case 4: (void)dataObjectValue(in.rest()); break;
-        case 5: (void)parseYubiKeyVersion(in.rest()); (void)parseYubiKeySerial(in.rest()); break;
+        case 5:
+            (void)parseYubiKeyVersion(in.rest());
+            (void)parseYubiKeySerial(in.rest());
+            break;
         case 6: metadata(in.rest()); break;
         case 7: {
             const std::uint8_t algorithm = in.u8();
@@ -64,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         }
         case 9: (void)keyFromCertificate(in.rest()); break;
-        case 10: (void)driver->atrHint(in.rest()); break;  // the ATR search for "YubiKey"
+        case 10: (void)driver->atrHint(in.rest()); break; // the ATR search for "YubiKey"
         }
     } catch (const Error&) {
     }

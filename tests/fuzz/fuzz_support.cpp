@@ -32,8 +32,7 @@ std::size_t fieldBytes(const drivers::CardKey& key)
 }
 
 // Each operation is independent: what the card may cause is a tessera::Error.
-template <typename F>
-void attempt(F&& f)
+template <typename F> void attempt(F&& f)
 {
     try {
         f();
@@ -44,8 +43,9 @@ void attempt(F&& f)
 void readObject(const pkcs11::Object& o)
 {
     std::vector<CK_ATTRIBUTE> templ;
-    for (const auto& [type, value] : o.attributes) templ.push_back({type, nullptr, 0});
-    templ.push_back({CKA_VENDOR_DEFINED, nullptr, 0});  // absent: CKR_ATTRIBUTE_TYPE_INVALID
+    for (const auto& [type, value] : o.attributes)
+        templ.push_back({type, nullptr, 0});
+    templ.push_back({CKA_VENDOR_DEFINED, nullptr, 0}); // absent: CKR_ATTRIBUTE_TYPE_INVALID
     (void)o.getAttributeValues(templ.data(), static_cast<CK_ULONG>(templ.size()));
     std::vector<Bytes> buffers(templ.size());
     for (std::size_t i = 0; i < templ.size(); ++i) {
@@ -106,7 +106,8 @@ Bytes peerPointFor(const drivers::CardKey& key)
 
 void readAllAttributes(const drivers::TokenModel& model)
 {
-    for (const auto& o : pkcs11::buildTokenObjects(model)) readObject(*o);
+    for (const auto& o : pkcs11::buildTokenObjects(model))
+        readObject(*o);
 }
 
 void exerciseCard(drivers::Card& card, const OperationInputs& inputs)

@@ -90,10 +90,7 @@ class ReplayChannel final : public apdu::Channel, private apdu::Transport {
 public:
     explicit ReplayChannel(Input& input, Bytes atr = {}) : input_(input), atr_(std::move(atr)) {}
 
-    apdu::Response transmit(const apdu::Command& command) override
-    {
-        return apdu::transmit(*this, command, options_);
-    }
+    apdu::Response transmit(const apdu::Command& command) override { return apdu::transmit(*this, command, options_); }
     void beginTransaction() override {}
     void endTransaction(bool /*reset*/) override {}
     Bytes atr() const override { return atr_; }

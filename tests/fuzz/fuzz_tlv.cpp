@@ -26,7 +26,7 @@ void roundTrip(const apdu::Tlv& t)
     try {
         encoded = apdu::tlv(t.tag, t.value);
     } catch (const Error&) {
-        return;  // the writer refuses what it cannot express (values of 16 MiB and more)
+        return; // the writer refuses what it cannot express (values of 16 MiB and more)
     }
     std::size_t consumed = 0;
     apdu::Tlv back = apdu::parseOne(encoded, consumed);
@@ -54,8 +54,7 @@ void walk(ByteView data, std::size_t depth)
     }
 }
 
-template <typename F>
-void attempt(F&& f)
+template <typename F> void attempt(F&& f)
 {
     try {
         f();
@@ -68,7 +67,7 @@ void attempt(F&& f)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     fuzz::Input in(data, size);
-    const std::uint32_t wanted = in.u32();  // a tag to look for (any value)
+    const std::uint32_t wanted = in.u32(); // a tag to look for (any value)
     ByteView body = in.rest();
 
     attempt([&] {

@@ -32,7 +32,7 @@ public:
     }
     std::vector<Bytes> sent;
     std::size_t received = 0;
-    std::size_t largest = 0;  // data of the largest single R-APDU
+    std::size_t largest = 0; // data of the largest single R-APDU
 
 private:
     fuzz::Input& in_;
@@ -65,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::Input in(data, size);
     const std::uint8_t flags = in.u8();
     apdu::Command c;
-    c.cla = static_cast<std::uint8_t>(in.u8() & 0xEF);  // the caller never sets the chaining bit
+    c.cla = static_cast<std::uint8_t>(in.u8() & 0xEF); // the caller never sets the chaining bit
     c.ins = in.u8();
     c.p1 = in.u8();
     c.p2 = in.u8();
@@ -73,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint16_t lc = in.u16();
     c.sensitive = (flags & 0x02) != 0;
     if ((flags & 0x04) != 0) c.le = le == 0 ? 65536U : le;
-    c.data.assign(lc % 1200, 0xA5);  // up to four chained chunks
+    c.data.assign(lc % 1200, 0xA5); // up to four chained chunks
     apdu::TransmitOptions o;
     o.extendedLength = (flags & 0x01) != 0;
     o.maxGetResponse = in.u8() % 80;

@@ -43,14 +43,13 @@ void writeSeed(const std::string& target, const std::string& name, ByteView byte
 // One top-level command and what the card answered to it.
 struct Exchange {
     apdu::Command command;
-    std::vector<Bytes> raw;   // every raw R-APDU of this transmit (61xx rounds, chunks)
-    apdu::Response response;  // as the transmitter assembled it
+    std::vector<Bytes> raw;  // every raw R-APDU of this transmit (61xx rounds, chunks)
+    apdu::Response response; // as the transmitter assembled it
 };
 
 // An apdu::Channel over a virtual card that records, like the PC/SC channel
 // runs the ISO 7816-4 transmitter over the reader.
-template <typename VCard>
-class RecordingChannel final : public apdu::Channel, private apdu::Transport {
+template <typename VCard> class RecordingChannel final : public apdu::Channel, private apdu::Transport {
 public:
     explicit RecordingChannel(VCard& card) : card_(card) {}
     apdu::Response transmit(const apdu::Command& command) override
@@ -65,7 +64,7 @@ public:
     Bytes atr() const override { return card_.atr(); }
     void setExtendedLength(bool on) override { options_.extendedLength = on; }
 
-    Bytes session;  // the fuzz input of the token targets
+    Bytes session; // the fuzz input of the token targets
     std::vector<Exchange> exchanges;
 
 private:
@@ -151,18 +150,18 @@ Bytes transmitSeed(const Exchange& e, bool extended)
     b.push_back(static_cast<std::uint8_t>(le));
     b.push_back(static_cast<std::uint8_t>(e.command.data.size() >> 8));
     b.push_back(static_cast<std::uint8_t>(e.command.data.size()));
-    b.push_back(64);                       // maxGetResponse
-    b.insert(b.end(), {0x00, 0x10, 0x00, 0x00});  // maxResponseBytes 1 MiB
-    for (const Bytes& r : e.raw) fuzz::appendRecord(b, r);
+    b.push_back(64);                             // maxGetResponse
+    b.insert(b.end(), {0x00, 0x10, 0x00, 0x00}); // maxResponseBytes 1 MiB
+    for (const Bytes& r : e.raw)
+        fuzz::appendRecord(b, r);
     return b;
 }
 
 // Per-answer seeds of the TLV, transmit and parser targets, named after the session.
-template <typename Channel>
-void singleAnswerSeeds(const std::string& session, const Channel& ch, bool pgp)
+template <typename Channel> void singleAnswerSeeds(const std::string& session, const Channel& ch, bool pgp)
 {
     std::size_t n = 0;
-    std::map<std::uint8_t, Bytes> attributesByCrt;  // OpenPGP: C1-C3 from the 6E answer, by CRT tag
+    std::map<std::uint8_t, Bytes> attributesByCrt; // OpenPGP: C1-C3 from the 6E answer, by CRT tag
     Bytes lastSpki;
     for (const Exchange& e : ch.exchanges) {
         const std::string id = session + "-" + std::to_string(n++);
@@ -172,8 +171,10 @@ void singleAnswerSeeds(const std::string& session, const Channel& ch, bool pgp)
         writeSeed("tlv", id, withTag(pgp ? 0x7F49 : 0x70, d));
         if (!pgp) {
             const std::uint32_t tag = pivTagOf(e.command);
-            if (tag == 0x5FC10C) writeSeed("piv_objects", id + "-history", prefixed(2, d));
-            else if (tag == 0x5FC102) writeSeed("piv_objects", id + "-chuid", prefixed(3, d));
+            if (tag == 0x5FC10C)
+                writeSeed("piv_objects", id + "-history", prefixed(2, d));
+            else if (tag == 0x5FC102)
+                writeSeed("piv_objects", id + "-chuid", prefixed(3, d));
             else if (tag != 0) {
                 writeSeed("piv_objects", id + "-container", prefixed(0, d));
                 writeSeed("piv_objects", id + "-object", prefixed(4, d));
@@ -205,7 +206,7 @@ void singleAnswerSeeds(const std::string& session, const Channel& ch, bool pgp)
                     auto sig = apdu::find(d, 0x82, true);
                     if (sig && !sig->value.empty() && sig->value[0] == 0x30) {
                         // ECDSA-Sig-Value of P-256 (up to 72 bytes) or P-384.
-                        Bytes b{8, static_cast<std::uint8_t>(sig->value.size() > 72 ? 47 : 31)};  // half - 1
+                        Bytes b{8, static_cast<std::uint8_t>(sig->value.size() > 72 ? 47 : 31)}; // half - 1
                         b.insert(b.end(), sig->value.begin(), sig->value.end());
                         writeSeed("piv_objects", id + "-ecdsa", b);
                     }
@@ -219,7 +220,7 @@ void singleAnswerSeeds(const std::string& session, const Channel& ch, bool pgp)
         if (e.command.ins == 0xCA && tag == 0x006E) {
             writeSeed("openpgp_data", id + "-6e", prefixed(0, d));
             const std::pair<std::uint32_t, std::uint8_t> parts[] = {{0x4F, 1}, {0x5F52, 2}, {0x7F66, 3}, {0xC0, 4},
-                                                                    {0xC1, 5}, {0xC2, 5}, {0xC3, 5}, {0xC4, 6}};
+                                                                    {0xC1, 5}, {0xC2, 5},   {0xC3, 5},   {0xC4, 6}};
             for (const auto& [t, sel] : parts) {
                 try {
                     if (auto v = apdu::find(d, t, true)) {
@@ -259,7 +260,7 @@ void singleAnswerSeeds(const std::string& session, const Channel& ch, bool pgp)
 // token's keys (SPKI and certificate), then a template of sizes and one of values.
 void attributeSeed(const std::string& session, const drivers::TokenModel& token)
 {
-    Bytes b{0x03};  // three own attributes: CKA_CLASS, CKA_LABEL (sensitive), CKA_ID
+    Bytes b{0x03}; // three own attributes: CKA_CLASS, CKA_LABEL (sensitive), CKA_ID
     for (int t : {0, 3, 10}) {
         b.push_back(static_cast<std::uint8_t>(t));
         b.push_back(t == 3 ? 1 : 0);
@@ -280,22 +281,23 @@ void attributeSeed(const std::string& session, const drivers::TokenModel& token)
         fuzz::appendRecord(b, k.publicKeySpki);
         if (k.certificate) fuzz::appendRecord(b, *k.certificate);
     }
-    b.push_back(8);  // template: 8 entries, sizes / buffers / values
+    b.push_back(8); // template: 8 entries, sizes / buffers / values
     for (std::uint8_t i = 0; i < 8; ++i) {
-        b.push_back(static_cast<std::uint8_t>(i * 3));  // type index
-        b.push_back(i % 3);                              // mode
-        if (i % 3 == 2) fuzz::appendRecord(b, Bytes{0x01});
-        else b.insert(b.end(), {0x00, static_cast<std::uint8_t>(i * 9)});
+        b.push_back(static_cast<std::uint8_t>(i * 3)); // type index
+        b.push_back(i % 3);                            // mode
+        if (i % 3 == 2)
+            fuzz::appendRecord(b, Bytes{0x01});
+        else
+            b.insert(b.end(), {0x00, static_cast<std::uint8_t>(i * 9)});
     }
     writeSeed("attributes", session, b);
 }
 
-template <typename VCard>
-void record(const std::string& session, VCard& vcard, bool pgp)
+template <typename VCard> void record(const std::string& session, VCard& vcard, bool pgp)
 {
     RecordingChannel<VCard> ch(vcard);
-    std::unique_ptr<drivers::Card> card = pgp ? drivers::openpgp::makeDriver()->probe(ch)
-                                              : drivers::piv::makeDriver()->probe(ch);
+    std::unique_ptr<drivers::Card> card =
+        pgp ? drivers::openpgp::makeDriver()->probe(ch) : drivers::piv::makeDriver()->probe(ch);
     if (!card) {
         std::cerr << session << ": the driver did not recognise the virtual card\n";
         std::exit(1);
@@ -380,10 +382,11 @@ void transmitCornerCases()
     auto seed = [](const std::string& name, std::uint8_t flags, std::uint16_t lc, std::uint16_t le,
                    std::uint8_t maxRounds, const std::vector<std::string>& answers) {
         Bytes b{flags, 0x00, 0xCB, 0x3F, 0xFF};
-        b.insert(b.end(), {static_cast<std::uint8_t>(le >> 8), static_cast<std::uint8_t>(le),
-                           static_cast<std::uint8_t>(lc >> 8), static_cast<std::uint8_t>(lc), maxRounds,
-                           0x00, 0x00, 0x10, 0x00});
-        for (const auto& a : answers) fuzz::appendRecord(b, fromHex(a));
+        b.insert(b.end(),
+                 {static_cast<std::uint8_t>(le >> 8), static_cast<std::uint8_t>(le), static_cast<std::uint8_t>(lc >> 8),
+                  static_cast<std::uint8_t>(lc), maxRounds, 0x00, 0x00, 0x10, 0x00});
+        for (const auto& a : answers)
+            fuzz::appendRecord(b, fromHex(a));
         writeSeed("transmit", name, b);
     };
     seed("hand-61xx-3-rounds", 0x04, 5, 0, 64, {"0102 6102", "0304 6101", "05 6100", std::string(512, 'A') + "9000"});

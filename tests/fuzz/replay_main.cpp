@@ -40,7 +40,7 @@ bool runFile(const std::filesystem::path& path)
 
 int main(int argc, char** argv)
 {
-    tessera::log::configureFromEnvironment();  // TESSERA_DEBUG=2 shows the replayed APDUs
+    tessera::log::configureFromEnvironment(); // TESSERA_DEBUG=2 shows the replayed APDUs
     std::size_t runs = 0;
     bool ok = true;
     for (int i = 1; i < argc; ++i) {

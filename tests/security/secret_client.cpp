@@ -79,7 +79,8 @@ CK_SLOT_ID pivSlot()
         CK_SLOT_INFO si{};
         if (f->C_GetSlotInfo(slots[i], &si) != CKR_OK) continue;
         std::string desc(reinterpret_cast<const char*>(si.slotDescription), sizeof si.slotDescription);
-        while (!desc.empty() && desc.back() == ' ') desc.pop_back();
+        while (!desc.empty() && desc.back() == ' ')
+            desc.pop_back();
         if (reader == nullptr || std::string(reader).rfind(desc, 0) == 0) return slots[i];
     }
     die("no slot for the PIV reader");
@@ -142,7 +143,8 @@ Bytes decrypt(CK_SESSION_HANDLE s)
     Bytes rnd(12);
     RAND_bytes(rnd.data(), static_cast<int>(rnd.size()));
     std::string text = "TESSERA-PLAINTEXT-";
-    for (auto c : rnd) text += "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[c % 32];
+    for (auto c : rnd)
+        text += "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[c % 32];
     Bytes plain(text.begin(), text.end());
     ossl::Pkey pub = certKey(s, 3);
     Bytes cipher = ossl::rsaEncrypt(pub.get(), nullptr, plain);
@@ -250,7 +252,7 @@ int sessionMode(const char* secretsPath)
     Bytes secret = derive(s);
     check(f->C_SetPIN(s, reinterpret_cast<CK_UTF8CHAR_PTR>(pin), n, reinterpret_cast<CK_UTF8CHAR_PTR>(newPin), m),
           "C_SetPIN to the new PIN");
-    sign(s);  // with the cached (new) PIN
+    sign(s); // with the cached (new) PIN
     check(f->C_SetPIN(s, reinterpret_cast<CK_UTF8CHAR_PTR>(newPin), m, reinterpret_cast<CK_UTF8CHAR_PTR>(pin), n),
           "C_SetPIN back");
     check(f->C_Logout(s), "C_Logout");
@@ -266,7 +268,7 @@ int sessionMode(const char* secretsPath)
     return out ? 0 : 2;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv)
 {

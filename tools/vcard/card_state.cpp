@@ -13,7 +13,10 @@ Profile parseProfile(const std::string& name)
     throw std::invalid_argument("unknown profile '" + name + "' (yubikey or plain)");
 }
 
-const char* profileName(Profile p) { return p == Profile::yubikey ? "yubikey" : "plain"; }
+const char* profileName(Profile p)
+{
+    return p == Profile::yubikey ? "yubikey" : "plain";
+}
 
 bool isAsymmetricSlot(std::uint8_t ref)
 {
@@ -45,7 +48,8 @@ CardState defaultCardState(Profile profile, std::uint8_t mgmtAlg)
     Bytes key = fromHex(kDefaultMgmtKeyHex);
     key.resize(symmetricKeyLength(mgmtAlg), 0);
     // AES-128/256 have no well-known default: repeat the 3DES pattern to the key length.
-    for (std::size_t i = 24; i < key.size(); ++i) key[i] = key[i % 8];
+    for (std::size_t i = 24; i < key.size(); ++i)
+        key[i] = key[i % 8];
     s.mgmt.key = key;
     s.mgmt.isDefault = true;
     return s;

@@ -56,7 +56,7 @@ bool isAsymmetricSlot(std::uint8_t ref);
 std::uint8_t defaultPinPolicy(std::uint8_t ref);
 
 struct PinState {
-    Bytes value;              // 8 bytes, padded with 0xFF
+    Bytes value; // 8 bytes, padded with 0xFF
     std::uint8_t triesLeft = 3;
     std::uint8_t maxTries = 3;
     bool isDefault = true;
@@ -85,8 +85,8 @@ struct CardState {
     PinState pin;
     PinState puk;
     MgmtKeyState mgmt;
-    std::map<std::uint8_t, KeySlot> keys;        // by key reference, includes F9
-    std::map<std::uint32_t, Bytes> objects;      // by container tag: content inside 53 (or 7E)
+    std::map<std::uint8_t, KeySlot> keys;   // by key reference, includes F9
+    std::map<std::uint32_t, Bytes> objects; // by container tag: content inside 53 (or 7E)
 };
 
 constexpr const char* kDefaultPin = "123456";

@@ -28,7 +28,10 @@ constexpr std::uint16_t insNotSupported = 0x6D00;
 constexpr std::uint16_t claNotSupported = 0x6E00;
 constexpr std::uint16_t unknown = 0x6F00;
 constexpr std::uint16_t lastCommandOfChainExpected = 0x6883;
-inline std::uint16_t wrongPin(unsigned triesLeft) { return static_cast<std::uint16_t>(0x63C0 | (triesLeft & 0x0F)); }
+inline std::uint16_t wrongPin(unsigned triesLeft)
+{
+    return static_cast<std::uint16_t>(0x63C0 | (triesLeft & 0x0F));
+}
 } // namespace sw
 
 struct CardApdu {
@@ -37,7 +40,7 @@ struct CardApdu {
     std::uint8_t p1 = 0;
     std::uint8_t p2 = 0;
     Bytes data;
-    std::uint32_t le = 0;    // 0 when absent; 256 / 65536 for "00" / "0000"
+    std::uint32_t le = 0; // 0 when absent; 256 / 65536 for "00" / "0000"
     bool hasLe = false;
     bool extended = false;
     bool chained() const { return (cla & 0x10) != 0; }
@@ -51,8 +54,14 @@ struct Reply {
     std::uint16_t sw = sw::ok;
 };
 
-inline Reply status(std::uint16_t s) { return Reply{{}, s}; }
-inline Reply okWith(Bytes data) { return Reply{std::move(data), sw::ok}; }
+inline Reply status(std::uint16_t s)
+{
+    return Reply{{}, s};
+}
+inline Reply okWith(Bytes data)
+{
+    return Reply{std::move(data), sw::ok};
+}
 
 // Thrown from deep inside a handler to answer a status word.
 class StatusError : public std::runtime_error {
@@ -64,6 +73,9 @@ private:
     std::uint16_t sw_;
 };
 
-[[noreturn]] inline void failWith(std::uint16_t s) { throw StatusError(s); }
+[[noreturn]] inline void failWith(std::uint16_t s)
+{
+    throw StatusError(s);
+}
 
 } // namespace tessera::vcard

@@ -64,13 +64,17 @@ std::uint32_t tagValue(ByteView v)
 {
     if (v.empty() || v.size() > 3) failWith(sw::wrongData);
     std::uint32_t t = 0;
-    for (auto b : v) t = (t << 8) | b;
+    for (auto b : v)
+        t = (t << 8) | b;
     return t;
 }
 
 } // namespace
 
-std::span<const ContainerInfo> containers() { return kContainers; }
+std::span<const ContainerInfo> containers()
+{
+    return kContainers;
+}
 
 std::optional<ContainerInfo> findContainer(std::uint32_t t, bool yubikey)
 {

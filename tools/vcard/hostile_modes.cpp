@@ -44,58 +44,56 @@ constexpr std::array<std::pair<M, std::string_view>, 21> kNames{{
 
 } // namespace
 
-std::optional<HostileMode> parseHostileMode(std::string_view name) {
-  for (const auto &[mode, n] : kNames)
-    if (n == name)
-      return mode;
-  return std::nullopt;
+std::optional<HostileMode> parseHostileMode(std::string_view name)
+{
+    for (const auto& [mode, n] : kNames)
+        if (n == name) return mode;
+    return std::nullopt;
 }
 
-std::string hostileModeName(HostileMode mode) {
-  for (const auto &[m, n] : kNames)
-    if (m == mode)
-      return std::string(n);
-  return "unknown";
+std::string hostileModeName(HostileMode mode)
+{
+    for (const auto& [m, n] : kNames)
+        if (m == mode) return std::string(n);
+    return "unknown";
 }
 
-bool isOpenPgpMode(HostileMode mode) {
-  return hostileModeName(mode).rfind("pgp-", 0) == 0;
+bool isOpenPgpMode(HostileMode mode)
+{
+    return hostileModeName(mode).rfind("pgp-", 0) == 0;
 }
 
-std::vector<std::string> hostileModeNames(bool openPgp) {
-  std::vector<std::string> out;
-  for (const auto &[m, n] : kNames)
-    if (isOpenPgpMode(m) == openPgp)
-      out.emplace_back(n);
-  return out;
+std::vector<std::string> hostileModeNames(bool openPgp)
+{
+    std::vector<std::string> out;
+    for (const auto& [m, n] : kNames)
+        if (isOpenPgpMode(m) == openPgp) out.emplace_back(n);
+    return out;
 }
 
-std::optional<HostileMode> readHostileMarker(const std::string &statePath) {
-  std::ifstream in(statePath);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(kMarker, 0) != 0)
-      continue;
-    std::string name = line.substr(kMarker.size());
-    if (auto mode = parseHostileMode(name))
-      return mode;
-    throw std::runtime_error("unknown hostile mode '" + name + "' in " +
-                             statePath);
-  }
-  return std::nullopt;
+std::optional<HostileMode> readHostileMarker(const std::string& statePath)
+{
+    std::ifstream in(statePath);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(kMarker, 0) != 0) continue;
+        std::string name = line.substr(kMarker.size());
+        if (auto mode = parseHostileMode(name)) return mode;
+        throw std::runtime_error("unknown hostile mode '" + name + "' in " + statePath);
+    }
+    return std::nullopt;
 }
 
-void addHostileMarker(const std::string &statePath, HostileMode mode) {
-  std::ifstream in(statePath);
-  if (!in)
-    throw std::runtime_error("cannot read " + statePath);
-  std::ostringstream text;
-  text << kMarker << hostileModeName(mode) << "\n";
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(kMarker, 0) != 0)
-      text << line << "\n";
-  writeFileAtomically(statePath, text.str());
+void addHostileMarker(const std::string& statePath, HostileMode mode)
+{
+    std::ifstream in(statePath);
+    if (!in) throw std::runtime_error("cannot read " + statePath);
+    std::ostringstream text;
+    text << kMarker << hostileModeName(mode) << "\n";
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(kMarker, 0) != 0) text << line << "\n";
+    writeFileAtomically(statePath, text.str());
 }
 
 } // namespace tessera::vcard

@@ -23,8 +23,7 @@ Bytes withShortLength(ByteView answer, std::size_t shortBy);
 Bytes nestValue(ByteView answer, std::uint32_t wrapTag, std::size_t depth);
 // outer { ... child { child { ... `depth` more levels ... { child's content } }
 // } ... }
-Bytes nestChild(ByteView answer, std::uint32_t outerTag, std::uint32_t childTag,
-                std::size_t depth);
+Bytes nestChild(ByteView answer, std::uint32_t outerTag, std::uint32_t childTag, std::size_t depth);
 // 53 { 70 {n pseudo-random bytes} 71 {00} FE {} }: framing right, certificate
 // garbage.
 Bytes garbageCertificateContainer(std::size_t n);
@@ -32,17 +31,13 @@ Bytes garbageCertificateContainer(std::size_t n);
 // too big.
 Bytes hugeSequence(std::size_t total);
 // outer { inner { hugeSequence(total) } }.
-Bytes hugeTemplate(std::uint32_t outerTag, std::uint32_t innerTag,
-                   std::size_t total);
+Bytes hugeTemplate(std::uint32_t outerTag, std::uint32_t innerTag, std::size_t total);
 // outer { ... inner {v} ... } with v's last byte removed (a short signature).
-Bytes shortenChild(ByteView answer, std::uint32_t outerTag,
-                   std::uint32_t innerTag);
+Bytes shortenChild(ByteView answer, std::uint32_t outerTag, std::uint32_t innerTag);
 // outer { ... } without the direct children whose tags are listed.
-Bytes dropChildren(ByteView answer, std::uint32_t outerTag,
-                   std::initializer_list<std::uint32_t> tags);
+Bytes dropChildren(ByteView answer, std::uint32_t outerTag, std::initializer_list<std::uint32_t> tags);
 // The first `tag` object found under top-level `outer` (directly or within one
 // level of `middle`) has its value replaced by `value`.
-Bytes replaceNested(ByteView answer, std::uint32_t outer, std::uint32_t middle,
-                    std::uint32_t tag, ByteView value);
+Bytes replaceNested(ByteView answer, std::uint32_t outer, std::uint32_t middle, std::uint32_t tag, ByteView value);
 
 } // namespace tessera::vcard::hostile

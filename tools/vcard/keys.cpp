@@ -24,7 +24,10 @@ std::optional<std::uint8_t> byteChild(const std::vector<apdu::Tlv>& items, std::
     return (*v)[0];
 }
 
-bool isAsymmetricAlg(std::uint8_t a) { return isRsaAlg(a) || isEcAlg(a); }
+bool isAsymmetricAlg(std::uint8_t a)
+{
+    return isRsaAlg(a) || isEcAlg(a);
+}
 
 // YubiKey GENERATE / IMPORT policies: 00 = slot default, 01..03 explicit.
 std::uint8_t resolvePolicy(std::optional<std::uint8_t> requested, std::uint8_t slotDefault)
@@ -58,8 +61,7 @@ Reply PivCard::generalAuthenticate(const CardApdu& apdu)
 // and the answer a DER SEQUENCE {r, s}.
 Reply PivCard::keyOperation(const CardApdu& apdu, ByteView dynamicTemplate)
 {
-    if (!isAsymmetricSlot(apdu.p2) && !(isYubikey() && apdu.p2 == keyref::attestation))
-        return status(sw::wrongP1P2);
+    if (!isAsymmetricSlot(apdu.p2) && !(isYubikey() && apdu.p2 == keyref::attestation)) return status(sw::wrongP1P2);
     auto it = state_.keys.find(apdu.p2);
     if (it == state_.keys.end()) return status(sw::wrongData);
     const KeySlot& slot = it->second;
@@ -68,8 +70,7 @@ Reply PivCard::keyOperation(const CardApdu& apdu, ByteView dynamicTemplate)
     auto response = child(items, 0x82);
     auto challenge = child(items, 0x81);
     auto point = child(items, 0x85);
-    if (!response || !response->empty() || (challenge.has_value() == point.has_value()))
-        return status(sw::wrongData);
+    if (!response || !response->empty() || (challenge.has_value() == point.has_value())) return status(sw::wrongData);
     if (apdu.p2 == keyref::attestation) return status(sw::securityStatus); // F9 only signs attestations
     checkKeyPolicy(slot);
     Bytes result;

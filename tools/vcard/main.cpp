@@ -96,7 +96,8 @@ std::optional<HostileMode> takeHostileOption(std::map<std::string, std::string>&
     auto mode = parseHostileMode(name);
     if (!mode || isOpenPgpMode(*mode) != openPgp) {
         std::string known;
-        for (const auto& n : hostileModeNames(openPgp)) known += " " + n;
+        for (const auto& n : hostileModeNames(openPgp))
+            known += " " + n;
         throw std::invalid_argument("unknown hostile mode '" + name + "' for this card type; known:" + known);
     }
     return mode;

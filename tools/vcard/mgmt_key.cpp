@@ -20,7 +20,10 @@ std::optional<ByteView> child(const std::vector<apdu::Tlv>& items, std::uint32_t
     return std::nullopt;
 }
 
-bool sameBytes(ByteView a, ByteView b) { return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin()); }
+bool sameBytes(ByteView a, ByteView b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
 
 } // namespace
 

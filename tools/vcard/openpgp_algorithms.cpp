@@ -22,7 +22,10 @@ void check(bool ok, const char* what)
     if (!ok) throw CryptoError(what);
 }
 
-bool equalBytes(ByteView a, ByteView b) { return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin()); }
+bool equalBytes(ByteView a, ByteView b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
 
 const CurveInfo* curveByOid(ByteView oid)
 {
@@ -94,8 +97,7 @@ Bytes encodedPublicKey(const PkeyPtr& key)
     check(EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0, &len) == 1,
           "public key length");
     Bytes out(len);
-    check(EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out.data(), len, &len) ==
-              1,
+    check(EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out.data(), len, &len) == 1,
           "public key");
     out.resize(len);
     return out;
@@ -135,15 +137,18 @@ Bytes pgpPoint(const PkeyPtr& key, const KeySpec& spec)
 Bytes KeySpec::attributes() const
 {
     if (isRsa())
-        return Bytes{pgpalg::rsa, static_cast<std::uint8_t>(rsaBits >> 8), static_cast<std::uint8_t>(rsaBits), 0x00,
-                     0x20, 0x00};
+        return Bytes{
+            pgpalg::rsa, static_cast<std::uint8_t>(rsaBits >> 8), static_cast<std::uint8_t>(rsaBits), 0x00, 0x20, 0x00};
     Bytes out{algorithm};
     ByteView oid = curve->oidBytes();
     out.insert(out.end(), oid.begin(), oid.end());
     return out;
 }
 
-std::size_t KeySpec::sizeBytes() const { return isRsa() ? rsaBits / 8 : curve->fieldBytes; }
+std::size_t KeySpec::sizeBytes() const
+{
+    return isRsa() ? rsaBits / 8 : curve->fieldBytes;
+}
 
 std::optional<KeySpec> parseKeyAttributes(ByteView a, KeyRole role, bool rsaOnly)
 {
@@ -231,8 +236,12 @@ Bytes openPgpPublicKeyTemplate(const PkeyPtr& key, const KeySpec& spec)
 // RFC 4880 section 5.5.2 (version 4 public key), RFC 6637 sections 9 and 11.
 Bytes v4PublicKeyBody(const PkeyPtr& key, const KeySpec& spec, std::uint32_t created)
 {
-    Bytes body{0x04, static_cast<std::uint8_t>(created >> 24), static_cast<std::uint8_t>(created >> 16),
-               static_cast<std::uint8_t>(created >> 8), static_cast<std::uint8_t>(created), spec.algorithm};
+    Bytes body{0x04,
+               static_cast<std::uint8_t>(created >> 24),
+               static_cast<std::uint8_t>(created >> 16),
+               static_cast<std::uint8_t>(created >> 8),
+               static_cast<std::uint8_t>(created),
+               spec.algorithm};
     if (spec.isRsa()) {
         appendMpi(body, bnBytes(key, OSSL_PKEY_PARAM_RSA_N));
         appendMpi(body, bnBytes(key, OSSL_PKEY_PARAM_RSA_E));
@@ -256,8 +265,7 @@ std::array<std::uint8_t, 20> v4Fingerprint(const PkeyPtr& key, const KeySpec& sp
     packet.insert(packet.end(), body.begin(), body.end());
     std::array<std::uint8_t, 20> out{};
     unsigned len = 0;
-    check(EVP_Digest(packet.data(), packet.size(), out.data(), &len, EVP_sha1(), nullptr) == 1 && len == 20,
-          "SHA-1");
+    check(EVP_Digest(packet.data(), packet.size(), out.data(), &len, EVP_sha1(), nullptr) == 1 && len == 20, "SHA-1");
     return out;
 }
 

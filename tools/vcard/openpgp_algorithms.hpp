@@ -26,13 +26,13 @@ constexpr std::uint8_t eddsa = 0x16;
 enum class CurveFamily { nist, ed25519, x25519 };
 
 struct CurveInfo {
-    std::string_view name;       // CLI name: p256, p384, p521, ed25519, x25519
-    std::string_view group;      // OpenSSL group or key type name
+    std::string_view name;  // CLI name: p256, p384, p521, ed25519, x25519
+    std::string_view group; // OpenSSL group or key type name
     CurveFamily family;
     std::array<std::uint8_t, 10> oid; // DER OID content (no tag, no length)
     std::uint8_t oidLength;
-    std::uint8_t fieldBytes;     // scalar / coordinate size
-    std::uint8_t kdfHash;        // RFC 6637 section 9 KDF parameters GnuPG uses
+    std::uint8_t fieldBytes; // scalar / coordinate size
+    std::uint8_t kdfHash;    // RFC 6637 section 9 KDF parameters GnuPG uses
     std::uint8_t kdfCipher;
     ByteView oidBytes() const { return ByteView(oid.data(), oidLength); }
 };
@@ -41,10 +41,15 @@ inline constexpr CurveInfo kCurves[] = {
     {"p256", "P-256", CurveFamily::nist, {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07}, 8, 32, 0x08, 0x07},
     {"p384", "P-384", CurveFamily::nist, {0x2B, 0x81, 0x04, 0x00, 0x22}, 5, 48, 0x09, 0x09},
     {"p521", "P-521", CurveFamily::nist, {0x2B, 0x81, 0x04, 0x00, 0x23}, 5, 66, 0x0A, 0x09},
-    {"ed25519", "ED25519", CurveFamily::ed25519, {0x2B, 0x06, 0x01, 0x04, 0x01, 0xDA, 0x47, 0x0F, 0x01}, 9, 32, 0,
-     0},
-    {"x25519", "X25519", CurveFamily::x25519, {0x2B, 0x06, 0x01, 0x04, 0x01, 0x97, 0x55, 0x01, 0x05, 0x01}, 10, 32,
-     0x08, 0x07},
+    {"ed25519", "ED25519", CurveFamily::ed25519, {0x2B, 0x06, 0x01, 0x04, 0x01, 0xDA, 0x47, 0x0F, 0x01}, 9, 32, 0, 0},
+    {"x25519",
+     "X25519",
+     CurveFamily::x25519,
+     {0x2B, 0x06, 0x01, 0x04, 0x01, 0x97, 0x55, 0x01, 0x05, 0x01},
+     10,
+     32,
+     0x08,
+     0x07},
 };
 
 inline constexpr unsigned kRsaSizes[] = {2048, 3072, 4096};

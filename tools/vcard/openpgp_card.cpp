@@ -18,7 +18,7 @@ namespace {
 constexpr std::uint8_t kOpenPgpRid[] = {0xD2, 0x76, 0x00, 0x01, 0x24, 0x01};
 constexpr std::size_t kMaxChainedData = 65536;
 constexpr std::size_t kShortMax = 256;
-constexpr std::size_t kExtendedMax = 2048; // 7F66 in the v34 profile
+constexpr std::size_t kExtendedMax = 2048;    // 7F66 in the v34 profile
 constexpr std::uint16_t kTerminated = 0x6285; // ISO 7816-4: selected file in termination state
 
 namespace ins {
@@ -49,7 +49,10 @@ Bytes withStatus(Bytes data, std::uint16_t s)
 }
 
 // 61xx: xx = bytes still available (00 = 256 or more).
-std::uint16_t moreData(std::size_t rest) { return static_cast<std::uint16_t>(0x6100 | (rest > 0xFF ? 0 : rest)); }
+std::uint16_t moreData(std::size_t rest)
+{
+    return static_cast<std::uint16_t>(0x6100 | (rest > 0xFF ? 0 : rest));
+}
 
 } // namespace
 
@@ -62,7 +65,10 @@ bool OpenPgpCard::takeDirty()
     return d;
 }
 
-void OpenPgpCard::save(const std::string& path) const { saveOpenPgpState(path, state_); }
+void OpenPgpCard::save(const std::string& path) const
+{
+    saveOpenPgpState(path, state_);
+}
 
 // PINs travel in VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER and PUT DATA
 // D3 (resetting code) / F9 (KDF hashes); keys in PUT DATA 3FFF (import).
@@ -82,8 +88,14 @@ void OpenPgpCard::clearSecurity()
     pending_.clear();
 }
 
-std::size_t OpenPgpCard::maxCommandData() const { return v3() ? kExtendedMax : 255; }
-std::size_t OpenPgpCard::maxResponseData() const { return v3() ? kExtendedMax : kShortMax; }
+std::size_t OpenPgpCard::maxCommandData() const
+{
+    return v3() ? kExtendedMax : 255;
+}
+std::size_t OpenPgpCard::maxResponseData() const
+{
+    return v3() ? kExtendedMax : kShortMax;
+}
 
 Bytes OpenPgpCard::transmit(ByteView command)
 {

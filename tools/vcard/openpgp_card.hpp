@@ -18,10 +18,10 @@ namespace tessera::vcard {
 
 // Volatile access status (section 4.3): lost at power-off, reset and SELECT.
 struct OpenPgpSecurity {
-    bool pw1Sign = false;   // VERIFY 81: PSO:CDS
-    bool pw1Other = false;  // VERIFY 82: DECIPHER, INTERNAL AUTHENTICATE, private DOs
-    bool pw3 = false;       // VERIFY 83: admin
-    std::uint8_t certOccurrence = 0; // SELECT DATA for 7F21 (section 7.2.5)
+    bool pw1Sign = false;               // VERIFY 81: PSO:CDS
+    bool pw1Other = false;              // VERIFY 82: DECIPHER, INTERNAL AUTHENTICATE, private DOs
+    bool pw3 = false;                   // VERIFY 83: admin
+    std::uint8_t certOccurrence = 0;    // SELECT DATA for 7F21 (section 7.2.5)
     KeyRole decipherKey = KeyRole::dec; // MSE (section 7.2.18): key of PSO:DECIPHER
     KeyRole authKey = KeyRole::aut;     // and of INTERNAL AUTHENTICATE
 };

@@ -117,8 +117,8 @@ PkeyPtr nistKeyFromScalar(const CurveInfo& curve, ByteView scalar)
     check(pub != nullptr && EC_POINT_mul(g.get(), pub.get(), priv.get(), nullptr, nullptr, nullptr) == 1,
           "EC_POINT_mul");
     Bytes point(1 + 2 * std::size_t{curve.fieldBytes});
-    check(EC_POINT_point2oct(g.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, point.data(), point.size(),
-                             nullptr) == point.size(),
+    check(EC_POINT_point2oct(g.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, point.data(), point.size(), nullptr) ==
+              point.size(),
           "EC_POINT_point2oct");
     Owned<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
     check(bld != nullptr &&
@@ -153,8 +153,7 @@ Bytes openPgpRsaDecrypt(const PkeyPtr& key, ByteView cryptogram)
     check(EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1, "RSA padding");
     size_t len = cryptogram.size();
     Bytes out(len);
-    check(EVP_PKEY_decrypt(ctx.get(), out.data(), &len, cryptogram.data(), cryptogram.size()) == 1,
-          "RSA decrypt");
+    check(EVP_PKEY_decrypt(ctx.get(), out.data(), &len, cryptogram.data(), cryptogram.size()) == 1, "RSA decrypt");
     out.resize(len);
     return out;
 }
@@ -201,8 +200,7 @@ PkeyPtr rsaKeyFromParts(ByteView eBytes, ByteView pBytes, ByteView qBytes)
     auto n = newBn(), d = newBn(), p1 = newBn(), q1 = newBn(), phi = newBn(), dp = newBn(), dq = newBn(),
          qinv = newBn();
     check(BN_mul(n.get(), p.get(), q.get(), bctx.get()) == 1, "n = p*q");
-    check(BN_sub(p1.get(), p.get(), BN_value_one()) == 1 && BN_sub(q1.get(), q.get(), BN_value_one()) == 1,
-          "p-1, q-1");
+    check(BN_sub(p1.get(), p.get(), BN_value_one()) == 1 && BN_sub(q1.get(), q.get(), BN_value_one()) == 1, "p-1, q-1");
     check(BN_mul(phi.get(), p1.get(), q1.get(), bctx.get()) == 1, "phi");
     check(BN_mod_inverse(d.get(), e.get(), phi.get(), bctx.get()) != nullptr, "d = e^-1 mod phi");
     check(BN_mod(dp.get(), d.get(), p1.get(), bctx.get()) == 1 && BN_mod(dq.get(), d.get(), q1.get(), bctx.get()) == 1,
@@ -216,7 +214,8 @@ PkeyPtr rsaKeyFromParts(ByteView eBytes, ByteView pBytes, ByteView qBytes)
         {OSSL_PKEY_PARAM_RSA_FACTOR2, q.get()},    {OSSL_PKEY_PARAM_RSA_EXPONENT1, dp.get()},
         {OSSL_PKEY_PARAM_RSA_EXPONENT2, dq.get()}, {OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qinv.get()},
     };
-    for (const auto& [name, bn] : parts) check(OSSL_PARAM_BLD_push_BN(bld.get(), name, bn) == 1, name);
+    for (const auto& [name, bn] : parts)
+        check(OSSL_PARAM_BLD_push_BN(bld.get(), name, bn) == 1, name);
     Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
     check(params != nullptr, "OSSL_PARAM_BLD_to_param");
     return fromParams("RSA", EVP_PKEY_KEYPAIR, params.get());

@@ -23,19 +23,29 @@ constexpr std::uint8_t kKdfNone[] = {0x81, 0x01, 0x00}; // F9 default: KDF_NONE 
 // Constructed DOs are returned with their own tag and length (section 4.4.1,
 // "constructed DOs are returned including their tag and length"); 7F21 is the
 // exception every client treats as plain DER content.
-bool returnedWrapped(std::uint16_t tag) { return tag == 0x65 || tag == 0x6E || tag == 0x7A || tag == 0x73; }
+bool returnedWrapped(std::uint16_t tag)
+{
+    return tag == 0x65 || tag == 0x6E || tag == 0x7A || tag == 0x73;
+}
 
-std::uint16_t tagOf(const CardApdu& apdu) { return static_cast<std::uint16_t>((apdu.p1 << 8) | apdu.p2); }
+std::uint16_t tagOf(const CardApdu& apdu)
+{
+    return static_cast<std::uint16_t>((apdu.p1 << 8) | apdu.p2);
+}
 
 Bytes be(std::uint32_t v, int bytes)
 {
     Bytes out;
-    for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+    for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8)
+        out.push_back(static_cast<std::uint8_t>(v >> shift));
     return out;
 }
 
 // 4 bytes of a generation time, 20 of a fingerprint: the role of tags C7-D0.
-KeyRole roleFrom(std::uint16_t tag, std::uint16_t first) { return static_cast<KeyRole>(tag - first); }
+KeyRole roleFrom(std::uint16_t tag, std::uint16_t first)
+{
+    return static_cast<KeyRole>(tag - first);
+}
 
 } // namespace
 
@@ -55,7 +65,8 @@ Bytes OpenPgpCard::discretionaryData() const
     apdu::TlvWriter w;
     w.add(0xC0, extendedCapabilities());
     constexpr std::uint16_t kInside73[] = {0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xCD};
-    for (std::uint16_t t : kInside73) w.add(t, readDo(t));
+    for (std::uint16_t t : kInside73)
+        w.add(t, readDo(t));
     if (v3()) w.add(0xDE, keyInformation());
     return w.bytes();
 }
@@ -109,7 +120,8 @@ Bytes OpenPgpCard::algorithmInformation() const
     const std::pair<std::uint16_t, KeyRole> roles[] = {
         {0xC1, KeyRole::sig}, {0xC2, KeyRole::dec}, {0xC3, KeyRole::aut}};
     for (const auto& [tag, role] : roles) {
-        for (unsigned bits : kRsaSizes) w.add(tag, keySpecFromName("rsa" + std::to_string(bits), role)->attributes());
+        for (unsigned bits : kRsaSizes)
+            w.add(tag, keySpecFromName("rsa" + std::to_string(bits), role)->attributes());
         for (const auto& c : kCurves)
             if (auto spec = keySpecFromName(c.name, role)) w.add(tag, spec->attributes());
     }

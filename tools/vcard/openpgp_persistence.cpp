@@ -18,8 +18,14 @@ namespace {
 constexpr const char* kMagic = "tessera-vcard-openpgp-state";
 constexpr const char* kFormatVersion = "1";
 
-std::string hexOrDash(ByteView b) { return b.empty() ? "-" : toHex(b); }
-Bytes parseHexOrDash(const std::string& s) { return s == "-" ? Bytes{} : fromHex(s); }
+std::string hexOrDash(ByteView b)
+{
+    return b.empty() ? "-" : toHex(b);
+}
+Bytes parseHexOrDash(const std::string& s)
+{
+    return s == "-" ? Bytes{} : fromHex(s);
+}
 
 std::uint32_t parseHexNumber(const std::string& s, std::uint32_t max)
 {
@@ -164,11 +170,16 @@ std::string serializeOpenPgpState(const OpenPgpState& s)
             << hexNumber(k.created, 8) << " " << toHex(k.fingerprint) << " " << toHex(k.caFingerprint) << " "
             << (k.key ? toHex(encodePrivateKey(k.key)) : std::string("-")) << "\n";
     }
-    const std::pair<unsigned, const Bytes*> dos[] = {{0x5B, &s.name},     {0x5E, &s.login},
-                                                     {0x5F2D, &s.language}, {0x5F35, &s.sex},
-                                                     {0x5F50, &s.url},    {0xF9, &s.kdf},
-                                                     {0x0101, &s.privateDos[0]}, {0x0102, &s.privateDos[1]},
-                                                     {0x0103, &s.privateDos[2]}, {0x0104, &s.privateDos[3]}};
+    const std::pair<unsigned, const Bytes*> dos[] = {{0x5B, &s.name},
+                                                     {0x5E, &s.login},
+                                                     {0x5F2D, &s.language},
+                                                     {0x5F35, &s.sex},
+                                                     {0x5F50, &s.url},
+                                                     {0xF9, &s.kdf},
+                                                     {0x0101, &s.privateDos[0]},
+                                                     {0x0102, &s.privateDos[1]},
+                                                     {0x0103, &s.privateDos[2]},
+                                                     {0x0104, &s.privateDos[3]}};
     for (const auto& [tag, value] : dos)
         if (!value->empty()) out << "do " << hexNumber(tag, 2) << " " << toHex(*value) << "\n";
     for (std::size_t i = 0; i < s.certificates.size(); ++i)
@@ -187,7 +198,8 @@ OpenPgpState parseOpenPgpState(const std::string& text)
         if (line.empty() || line[0] == '#') continue;
         std::istringstream words(line);
         std::vector<std::string> f;
-        for (std::string w; words >> w;) f.push_back(w);
+        for (std::string w; words >> w;)
+            f.push_back(w);
         try {
             if (ended) throw std::runtime_error("data after 'end'");
             if (!header) {

@@ -17,7 +17,10 @@ constexpr std::uint8_t kPw1Sign = 0x81;
 constexpr std::uint8_t kPw1Other = 0x82;
 constexpr std::uint8_t kPw3 = 0x83;
 
-bool sameBytes(ByteView a, ByteView b) { return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin()); }
+bool sameBytes(ByteView a, ByteView b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
 
 } // namespace
 

@@ -14,14 +14,18 @@ namespace {
 
 constexpr const char* kRoleNames[kKeyRoles] = {"sig", "dec", "aut"};
 
-Bytes ascii(const std::string& s) { return Bytes(s.begin(), s.end()); }
+Bytes ascii(const std::string& s)
+{
+    return Bytes(s.begin(), s.end());
+}
 
 // Eight decimal digits as BCD, like the serial numbers of real cards.
 std::uint32_t randomBcdSerial()
 {
     Bytes r = randomBytes(8);
     std::uint32_t v = 0;
-    for (std::uint8_t b : r) v = (v << 4) | (b % 10u);
+    for (std::uint8_t b : r)
+        v = (v << 4) | (b % 10u);
     return v == 0 ? 1 : v;
 }
 

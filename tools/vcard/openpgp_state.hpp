@@ -32,17 +32,17 @@ constexpr std::uint8_t imported = 0x02;
 } // namespace keystatus
 
 struct OpenPgpPassword {
-    Bytes value;                 // empty for an unset resetting code
+    Bytes value; // empty for an unset resetting code
     std::uint8_t triesLeft = 3;
     std::uint8_t maxTries = 3;
     bool blocked() const { return triesLeft == 0; }
 };
 
 struct OpenPgpKeySlot {
-    Bytes attributes;            // C1/C2/C3 content, kept byte for byte as written
-    PkeyPtr key;                 // null when no key
+    Bytes attributes; // C1/C2/C3 content, kept byte for byte as written
+    PkeyPtr key;      // null when no key
     std::uint8_t status = keystatus::absent;
-    std::uint32_t created = 0;   // CE-D0, seconds since 1970
+    std::uint32_t created = 0; // CE-D0, seconds since 1970
     std::array<std::uint8_t, 20> fingerprint{};
     std::array<std::uint8_t, 20> caFingerprint{};
 };
@@ -52,16 +52,16 @@ struct OpenPgpState {
     std::uint16_t manufacturer = 0xFFFF; // "test card" (section 4.2.1)
     std::uint32_t serial = 0;
     OpenPgpPassword pw1;
-    OpenPgpPassword rc;          // resetting code
+    OpenPgpPassword rc; // resetting code
     OpenPgpPassword pw3;
     std::uint8_t pw1Mode = 0x00; // C4 byte 1: 00 = PW1 valid for one PSO:CDS only
     std::array<OpenPgpKeySlot, kKeyRoles> keys;
     Bytes name, language, sex, url, login;
-    std::array<Bytes, 4> privateDos;      // 0101-0104
-    std::array<Bytes, 3> certificates;    // 7F21 occurrences 0 (aut), 1 (dec), 2 (sig)
-    Bytes kdf;                            // F9 content; empty = the default "81 01 00"
-    std::uint32_t signatureCounter = 0;   // 93, three bytes
-    bool terminated = false;              // after TERMINATE DF, until ACTIVATE FILE
+    std::array<Bytes, 4> privateDos;    // 0101-0104
+    std::array<Bytes, 3> certificates;  // 7F21 occurrences 0 (aut), 1 (dec), 2 (sig)
+    Bytes kdf;                          // F9 content; empty = the default "81 01 00"
+    std::uint32_t signatureCounter = 0; // 93, three bytes
+    bool terminated = false;            // after TERMINATE DF, until ACTIVATE FILE
 };
 
 constexpr const char* kOpenPgpDefaultPw1 = "123456";

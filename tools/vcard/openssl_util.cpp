@@ -105,12 +105,10 @@ Bytes ecbOne(std::uint8_t a, ByteView key, ByteView block, int encrypt)
         throw CryptoError("wrong key or block length");
     Owned<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
     check(ctx != nullptr, "EVP_CIPHER_CTX_new");
-    check(EVP_CipherInit_ex(ctx.get(), cipherFor(a), nullptr, key.data(), nullptr, encrypt) == 1,
-          "EVP_CipherInit_ex");
+    check(EVP_CipherInit_ex(ctx.get(), cipherFor(a), nullptr, key.data(), nullptr, encrypt) == 1, "EVP_CipherInit_ex");
     EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
     Bytes out(block.size());
-    check(EVP_Cipher(ctx.get(), out.data(), block.data(), static_cast<unsigned>(block.size())) > 0,
-          "EVP_Cipher");
+    check(EVP_Cipher(ctx.get(), out.data(), block.data(), static_cast<unsigned>(block.size())) > 0, "EVP_Cipher");
     return out;
 }
 
@@ -129,8 +127,14 @@ bool isRsaAlg(std::uint8_t a)
 {
     return a == alg::rsa1024 || a == alg::rsa2048 || a == alg::rsa3072 || a == alg::rsa4096;
 }
-bool isEcAlg(std::uint8_t a) { return a == alg::eccP256 || a == alg::eccP384; }
-bool isSymmetricAlg(std::uint8_t a) { return symmetricKeyLength(a) != 0; }
+bool isEcAlg(std::uint8_t a)
+{
+    return a == alg::eccP256 || a == alg::eccP384;
+}
+bool isSymmetricAlg(std::uint8_t a)
+{
+    return symmetricKeyLength(a) != 0;
+}
 
 unsigned algBits(std::uint8_t a)
 {
@@ -156,7 +160,10 @@ std::size_t symmetricKeyLength(std::uint8_t a)
     }
 }
 
-std::size_t symmetricBlockSize(std::uint8_t a) { return a == alg::tdes ? 8 : 16; }
+std::size_t symmetricBlockSize(std::uint8_t a)
+{
+    return a == alg::tdes ? 8 : 16;
+}
 
 PkeyPtr wrapPkey(EVP_PKEY* raw)
 {
@@ -299,7 +306,8 @@ PkeyPtr rsaFromCrt(ByteView p, ByteView q, ByteView dp, ByteView dq, ByteView qi
         {OSSL_PKEY_PARAM_RSA_FACTOR2, bq.get()},    {OSSL_PKEY_PARAM_RSA_EXPONENT1, bdp.get()},
         {OSSL_PKEY_PARAM_RSA_EXPONENT2, bdq.get()}, {OSSL_PKEY_PARAM_RSA_COEFFICIENT1, bqinv.get()},
     };
-    for (const auto& [name, bn] : parts) check(OSSL_PARAM_BLD_push_BN(bld.get(), name, bn) == 1, name);
+    for (const auto& [name, bn] : parts)
+        check(OSSL_PARAM_BLD_push_BN(bld.get(), name, bn) == 1, name);
     Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
     check(params != nullptr, "OSSL_PARAM_BLD_to_param");
     return pkeyFromParams("RSA", EVP_PKEY_KEYPAIR, params.get());
@@ -373,8 +381,14 @@ PkeyPtr decodePrivateKey(ByteView der)
     return wrapPkey(raw);
 }
 
-Bytes ecbEncrypt(std::uint8_t a, ByteView key, ByteView block) { return ecbOne(a, key, block, 1); }
-Bytes ecbDecrypt(std::uint8_t a, ByteView key, ByteView block) { return ecbOne(a, key, block, 0); }
+Bytes ecbEncrypt(std::uint8_t a, ByteView key, ByteView block)
+{
+    return ecbOne(a, key, block, 1);
+}
+Bytes ecbDecrypt(std::uint8_t a, ByteView key, ByteView block)
+{
+    return ecbOne(a, key, block, 0);
+}
 
 Bytes randomBytes(std::size_t n)
 {

@@ -18,7 +18,10 @@ namespace {
 constexpr const char* kMagic = "tessera-vcard-state";
 constexpr int kFormatVersion = 1;
 
-std::string hexByte(std::uint8_t b) { return toHex(ByteView(&b, 1)); }
+std::string hexByte(std::uint8_t b)
+{
+    return toHex(ByteView(&b, 1));
+}
 
 std::uint32_t parseHexNumber(const std::string& s, std::uint32_t max)
 {
@@ -28,7 +31,10 @@ std::uint32_t parseHexNumber(const std::string& s, std::uint32_t max)
     return static_cast<std::uint32_t>(v);
 }
 
-std::uint8_t hexU8(const std::string& s) { return static_cast<std::uint8_t>(parseHexNumber(s, 0xFF)); }
+std::uint8_t hexU8(const std::string& s)
+{
+    return static_cast<std::uint8_t>(parseHexNumber(s, 0xFF));
+}
 
 std::uint8_t decU8(const std::string& s)
 {
@@ -108,8 +114,8 @@ std::string serializeState(const CardState& s)
                  static_cast<std::uint8_t>(s.serial >> 8), static_cast<std::uint8_t>(s.serial)};
     out << "serial " << toHex(serial) << "\n";
     out << pinLine("pin", s.pin) << pinLine("puk", s.puk);
-    out << "mgmt " << hexByte(s.mgmt.algorithm) << " " << toHex(s.mgmt.key) << " " << hexByte(s.mgmt.touchPolicy)
-        << " " << (s.mgmt.isDefault ? 1 : 0) << "\n";
+    out << "mgmt " << hexByte(s.mgmt.algorithm) << " " << toHex(s.mgmt.key) << " " << hexByte(s.mgmt.touchPolicy) << " "
+        << (s.mgmt.isDefault ? 1 : 0) << "\n";
     for (const auto& [ref, k] : s.keys) {
         out << "key " << hexByte(ref) << " " << hexByte(k.algorithm) << " " << hexByte(k.pinPolicy) << " "
             << hexByte(k.touchPolicy) << " " << hexByte(k.origin) << " " << toHex(encodePrivateKey(k.key)) << "\n";
@@ -133,7 +139,8 @@ CardState parseState(const std::string& text)
         if (line.empty() || line[0] == '#') continue;
         std::istringstream words(line);
         std::vector<std::string> f;
-        for (std::string w; words >> w;) f.push_back(w);
+        for (std::string w; words >> w;)
+            f.push_back(w);
         try {
             if (ended) throw std::runtime_error("data after 'end'");
             if (!header) {
@@ -162,7 +169,10 @@ CardState loadState(const std::string& path)
     return parseState(text.str());
 }
 
-void saveState(const std::string& path, const CardState& state) { writeFileAtomically(path, serializeState(state)); }
+void saveState(const std::string& path, const CardState& state)
+{
+    writeFileAtomically(path, serializeState(state));
+}
 
 void writeFileAtomically(const std::string& path, const std::string& text)
 {

@@ -24,7 +24,10 @@ bool validReference(ByteView v, bool digitsOnly)
     return true;
 }
 
-bool sameBytes(ByteView a, ByteView b) { return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin()); }
+bool sameBytes(ByteView a, ByteView b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
 
 } // namespace
 

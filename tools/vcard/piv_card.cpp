@@ -78,8 +78,7 @@ Bytes PivCard::transmit(ByteView command)
         return {0x6E, 0x00};
     }
     if (apdu->chained()) {
-        if (chain_ && (chain_->ins != apdu->ins || chain_->p1 != apdu->p1 || chain_->p2 != apdu->p2))
-            chain_.reset();
+        if (chain_ && (chain_->ins != apdu->ins || chain_->p1 != apdu->p1 || chain_->p2 != apdu->p2)) chain_.reset();
         if (!chain_) {
             chain_ = *apdu;
         } else {
@@ -210,8 +209,8 @@ Reply PivCard::select(const CardApdu& apdu)
     if (!sec_.pivSelected) clearSecurity();
     sec_.pivSelected = true;
     apdu::TlvWriter algs;
-    for (auto a : {alg::tdes, alg::aes128, alg::aes192, alg::aes256, alg::rsa1024, alg::rsa2048, alg::eccP256,
-                   alg::eccP384})
+    for (auto a :
+         {alg::tdes, alg::aes128, alg::aes192, alg::aes256, alg::rsa1024, alg::rsa2048, alg::eccP256, alg::eccP384})
         algs.addByte(0x80, a);
     algs.addByte(0x06, 0x00);
     apdu::TlvWriter t;

@@ -17,7 +17,7 @@ namespace tessera::vcard {
 // Volatile security status (SP 800-73-4 part 2 section 2.3): lost at power-off,
 // reset, and (as on a YubiKey) when another application is selected.
 struct SecurityState {
-    bool pivSelected = true;     // PIV is the default application at power-on
+    bool pivSelected = true; // PIV is the default application at power-on
     bool pinVerified = false;
     bool pinAlwaysArmed = false; // VERIFY just succeeded: one PIN-always key use allowed
     bool mgmtAuthenticated = false;

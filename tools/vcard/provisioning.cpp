@@ -19,7 +19,10 @@ namespace {
 constexpr const char* kFascn = "D4E739DA739CED39CE739D836858210842108421C84210C3EB";
 constexpr int kCertificateDays = 3650;
 
-ByteView text(const std::string& s) { return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()); }
+ByteView text(const std::string& s)
+{
+    return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
 
 int yearsFromNow(int years)
 {
@@ -114,7 +117,10 @@ Bytes makeCcc()
 }
 
 // SP 800-73-4 part 1 section 3.3.2: PIV AID and PIN usage policy (PIV PIN only, 40 00).
-Bytes makeDiscovery() { return fromHex("4F0BA0000003080000100001005F2F024000"); }
+Bytes makeDiscovery()
+{
+    return fromHex("4F0BA0000003080000100001005F2F024000");
+}
 
 // SP 800-73-4 part 1 section 3.3.3: no retired keys on card (C1 00) or off card (C2 00).
 Bytes makeKeyHistory()
@@ -146,7 +152,8 @@ CardState provisionCard(const ProvisionOptions& o)
         addAttestation(s);
     }
     if (o.empty) return s;
-    for (const auto& plan : kProvisionedSlots) addKeyWithCertificate(s, plan);
+    for (const auto& plan : kProvisionedSlots)
+        addKeyWithCertificate(s, plan);
     s.objects[tag::chuid] = makeChuid();
     s.objects[tag::ccc] = makeCcc();
     s.objects[tag::keyHistory] = makeKeyHistory();

@@ -10,7 +10,7 @@ namespace tessera::vcard {
 
 struct ProvisionOptions {
     Profile profile = Profile::yubikey;
-    bool empty = false;                   // defaults only: no keys, certificates or CHUID/CCC
+    bool empty = false;                     // defaults only: no keys, certificates or CHUID/CCC
     std::uint8_t mgmtAlgorithm = alg::tdes; // default key bytes, in 3DES or AES-192
 };
 

@@ -49,8 +49,8 @@ Owned<X509> newCertificate(const PkeyPtr& key, int days)
 
 void setCommonName(X509_NAME* name, const std::string& cn)
 {
-    check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()),
-                                     -1, -1, 0) == 1,
+    check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
+                                     -1, 0) == 1,
           "X509_NAME_add_entry_by_txt");
 }
 

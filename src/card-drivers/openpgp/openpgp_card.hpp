@@ -104,8 +104,8 @@ private:
     KdfParameters kdf_;
     std::optional<FirmwareVersion> firmware_;
     OpenPgpQuirks quirks_;
-    bool dataFresh_ = true;           // data_ just read by the probe: readToken needs no new GET DATA 6E
-    std::uint8_t selectedOccurrence_ = 0;  // 7F21 occurrence the card has selected (SELECT DATA)
+    bool dataFresh_ = true;               // data_ just read by the probe: readToken needs no new GET DATA 6E
+    std::uint8_t selectedOccurrence_ = 0; // 7F21 occurrence the card has selected (SELECT DATA)
 };
 
 // Builds the CardKey of a slot from its attributes and public key.

@@ -20,7 +20,10 @@ apdu::Command make(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
     return c;
 }
 
-void append(Bytes& out, const SecureBytes& secret) { out.insert(out.end(), secret.view().begin(), secret.view().end()); }
+void append(Bytes& out, const SecureBytes& secret)
+{
+    out.insert(out.end(), secret.view().begin(), secret.view().end());
+}
 
 } // namespace
 
@@ -71,9 +74,15 @@ apdu::Command verifyCommand(std::uint8_t pinReference, const SecureBytes& pin)
     return c;
 }
 
-apdu::Command verifyStatusCommand(std::uint8_t pinReference) { return make(0x20, 0x00, pinReference); }
+apdu::Command verifyStatusCommand(std::uint8_t pinReference)
+{
+    return make(0x20, 0x00, pinReference);
+}
 
-apdu::Command verifyResetCommand(std::uint8_t pinReference) { return make(0x20, 0xFF, pinReference); }
+apdu::Command verifyResetCommand(std::uint8_t pinReference)
+{
+    return make(0x20, 0xFF, pinReference);
+}
 
 // Section 7.2.3: CHANGE REFERENCE DATA, P1 00, P2 81 (PW1) or 83 (PW3).
 apdu::Command changeReferenceCommand(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin)
@@ -130,7 +139,7 @@ apdu::Command decipherCommand(Bytes data, std::uint32_t le)
     apdu::Command c = make(0x2A, 0x80, 0x86);
     c.data = std::move(data);
     c.le = le;
-    c.sensitive = true;  // the answer is a plaintext or a shared secret: never traced
+    c.sensitive = true; // the answer is a plaintext or a shared secret: never traced
     return c;
 }
 

@@ -13,8 +13,8 @@ namespace tessera::drivers::openpgp {
 namespace {
 
 constexpr std::size_t kEd25519SignatureBytes = 64;
-constexpr std::size_t kRsaPkcs1Overhead = 11;  // RFC 8017 9.2: the DigestInfo leaves room for 00 01 FF*8 00
-constexpr std::uint8_t kRsaPaddingIndicator = 0x00;  // section 7.2.11: first byte of an RSA cryptogram
+constexpr std::size_t kRsaPkcs1Overhead = 11;       // RFC 8017 9.2: the DigestInfo leaves room for 00 01 FF*8 00
+constexpr std::uint8_t kRsaPaddingIndicator = 0x00; // section 7.2.11: first byte of an RSA cryptogram
 constexpr std::uint32_t kCipherDoTag = 0xA6;
 constexpr std::uint8_t kNativePointPrefix = 0x40;
 constexpr std::size_t kMaxRandomRounds = 256;
@@ -115,7 +115,8 @@ Bytes OpenPgpCard::decrypt(const CardKey& key, ByteView input)
         fail(Errc::unsupported, "only an RSA OpenPGP decryption key decrypts");
     }
     const std::size_t field = fieldBytes(key.algorithm, key.bits);
-    if (input.empty() || input.size() > field) fail(Errc::dataLenRange, "RSA ciphertext must be one modulus-size block");
+    if (input.empty() || input.size() > field)
+        fail(Errc::dataLenRange, "RSA ciphertext must be one modulus-size block");
     Bytes data;
     data.reserve(1 + field);
     data.push_back(kRsaPaddingIndicator);
@@ -124,7 +125,7 @@ Bytes OpenPgpCard::decrypt(const CardKey& key, ByteView input)
     apdu::Response r = channel_.transmit(decipherCommand(std::move(data), responseLe()));
     apdu::throwIfError(r.sw, "OpenPGP PSO:DECIPHER");
     if (r.data.size() + kRsaPkcs1Overhead > field) fail(Errc::malformedResponse, "OpenPGP plaintext too long");
-    return std::move(r.data);  // an empty message is a valid plaintext
+    return std::move(r.data); // an empty message is a valid plaintext
 }
 
 // Section 7.2.11: ECDH with A6 { 7F49 { 86 peer point } }; the peer point is

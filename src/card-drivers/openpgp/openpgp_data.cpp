@@ -19,7 +19,10 @@ constexpr std::size_t kFingerprintBytes = 20;
 constexpr std::size_t kPwStatusBytes = 7;
 constexpr std::uint8_t kCompactCardCapabilities = 0x7;
 
-[[noreturn]] void malformed(const std::string& what) { fail(Errc::malformedResponse, "OpenPGP " + what); }
+[[noreturn]] void malformed(const std::string& what)
+{
+    fail(Errc::malformedResponse, "OpenPGP " + what);
+}
 
 std::uint16_t u16(ByteView b, std::size_t at)
 {
@@ -27,7 +30,10 @@ std::uint16_t u16(ByteView b, std::size_t at)
 }
 
 // First TLV with `tag` at the top level of `data` (not recursive).
-std::optional<apdu::Tlv> topLevel(ByteView data, std::uint32_t tag) { return apdu::find(data, tag, false); }
+std::optional<apdu::Tlv> topLevel(ByteView data, std::uint32_t tag)
+{
+    return apdu::find(data, tag, false);
+}
 
 bool allZero(ByteView b)
 {
@@ -41,7 +47,7 @@ bool hasPrefix(ByteView value, ByteView prefix)
 
 void appendLatin1AsUtf8(std::string& out, std::uint8_t c)
 {
-    if (c < 0x20 || c == 0x7F) return;  // control characters never reach a label
+    if (c < 0x20 || c == 0x7F) return; // control characters never reach a label
     if (c < 0x80) {
         out.push_back(static_cast<char>(c));
         return;
@@ -55,7 +61,7 @@ void parseKeyInformation(ByteView value, std::array<KeyStatus, 3>& status)
     if (value.size() % 2 != 0) malformed("key information (DE) has an odd length");
     for (std::size_t i = 0; i + 1 < value.size(); i += 2) {
         const std::uint8_t ref = value[i];
-        if (ref < 1 || ref > 3) continue;  // other references (attestation key...) are not ours
+        if (ref < 1 || ref > 3) continue; // other references (attestation key...) are not ours
         switch (value[i + 1]) {
         case 0x00: status[ref - 1] = KeyStatus::absent; break;
         case 0x01: status[ref - 1] = KeyStatus::generated; break;
@@ -209,7 +215,10 @@ PwStatus parsePwStatus(ByteView value)
     return s;
 }
 
-PwStatus parsePwStatusAnswer(ByteView answer) { return parsePwStatus(unwrapAnswer(answer, kPwStatusTag)); }
+PwStatus parsePwStatusAnswer(ByteView answer)
+{
+    return parsePwStatus(unwrapAnswer(answer, kPwStatusTag));
+}
 
 bool ApplicationData::keyPresent(std::size_t index) const
 {
@@ -221,7 +230,7 @@ bool ApplicationData::keyPresent(std::size_t index) const
 ApplicationData parseApplicationData(ByteView answer)
 {
     const ByteView body = unwrapAnswer(answer, kApplicationDataTag);
-    apdu::parseAll(body);  // the whole template must be well formed
+    apdu::parseAll(body); // the whole template must be well formed
     ApplicationData data;
     auto aid = topLevel(body, kAidTag);
     if (!aid) malformed("application data without AID (4F)");
@@ -244,7 +253,7 @@ std::string parseCardholderName(ByteView answer)
     const ByteView v = name->value;
     for (std::size_t i = 0; i < v.size(); ++i) {
         if (v[i] == '<') {
-            if (i + 1 < v.size() && v[i + 1] == '<') ++i;  // "<<" separates surname and given names
+            if (i + 1 < v.size() && v[i + 1] == '<') ++i; // "<<" separates surname and given names
             out.push_back(' ');
             continue;
         }

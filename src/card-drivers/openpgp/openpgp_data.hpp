@@ -20,16 +20,16 @@ struct AidInfo {
     std::uint8_t versionMajor = 0;
     std::uint8_t versionMinor = 0;
     std::uint16_t manufacturer = 0;
-    Bytes serial;  // 4 bytes
+    Bytes serial; // 4 bytes
     std::string serialHex() const { return toHex(serial); }
 };
 AidInfo parseAid(ByteView value);
 
 // Section 6.2 (historical bytes, card capabilities, compact-TLV tag 7, third byte).
 struct CardCapabilities {
-    bool commandChaining = false;     // b8
-    bool extendedLength = false;      // b7: extended Lc and Le
-    bool extendedLengthInfo = false;  // b6: DO 7F66 present
+    bool commandChaining = false;    // b8
+    bool extendedLength = false;     // b7: extended Lc and Le
+    bool extendedLengthInfo = false; // b6: DO 7F66 present
 };
 // Category indicator 00 (status indicator in the last 3 bytes) or 80; other
 // categories yield no capabilities. Throws on a compact-TLV past the end.
@@ -45,14 +45,14 @@ ExtendedLengthInfo parseExtendedLengthInfo(ByteView value);
 // Section 4.4.3 (C0): first byte flags, bytes 3-4 max GET CHALLENGE length,
 // bytes 5-6 max cardholder certificate length.
 struct ExtendedCapabilities {
-    bool secureMessaging = false;     // b8
-    bool getChallenge = false;        // b7
-    bool keyImport = false;           // b6
-    bool pwStatusChangeable = false;  // b5
-    bool privateDos = false;          // b4
-    bool attributesChangeable = false;// b3
-    bool aes = false;                 // b2
-    bool kdf = false;                 // b1 (3.3+): KDF-DO F9 available
+    bool secureMessaging = false;      // b8
+    bool getChallenge = false;         // b7
+    bool keyImport = false;            // b6
+    bool pwStatusChangeable = false;   // b5
+    bool privateDos = false;           // b4
+    bool attributesChangeable = false; // b3
+    bool aes = false;                  // b2
+    bool kdf = false;                  // b1 (3.3+): KDF-DO F9 available
     std::uint16_t maxChallenge = 0;
     std::uint16_t maxCertificate = 0;
 };
@@ -88,9 +88,9 @@ struct ApplicationData {
     CardCapabilities capabilities;
     std::optional<ExtendedLengthInfo> extendedLength;
     ExtendedCapabilities extended;
-    std::array<std::optional<KeyAttributes>, 3> attributes;  // sig, dec, aut
+    std::array<std::optional<KeyAttributes>, 3> attributes; // sig, dec, aut
     PwStatus pwStatus;
-    std::array<Bytes, 3> fingerprints;  // 20 bytes each
+    std::array<Bytes, 3> fingerprints; // 20 bytes each
     std::array<KeyStatus, 3> keyStatus{KeyStatus::unknown, KeyStatus::unknown, KeyStatus::unknown};
 
     // A key is there when DE says generated/imported or its fingerprint is set.

@@ -17,7 +17,7 @@ namespace tessera::drivers::openpgp {
 
 namespace {
 
-constexpr std::uint16_t kSwNotFound = 0x6A88;  // section 7.9: referenced data not found
+constexpr std::uint16_t kSwNotFound = 0x6A88; // section 7.9: referenced data not found
 
 // Yubico GET VERSION answers major, minor, patch in BCD.
 std::optional<FirmwareVersion> parseFirmwareVersion(const apdu::Response& r)
@@ -74,8 +74,14 @@ void OpenPgpCard::select()
     apdu::throwIfError(r.sw, "OpenPGP SELECT");
 }
 
-std::unique_ptr<Driver> makeDriver() { return std::make_unique<OpenPgpDriver>(); }
+std::unique_ptr<Driver> makeDriver()
+{
+    return std::make_unique<OpenPgpDriver>();
+}
 
-void registerDriver(Registry& registry) { registry.add(makeDriver()); }
+void registerDriver(Registry& registry)
+{
+    registry.add(makeDriver());
+}
 
 } // namespace tessera::drivers::openpgp

@@ -22,10 +22,13 @@ constexpr std::uint8_t kHashSha256 = 0x08;
 constexpr std::uint8_t kHashSha512 = 0x0A;
 
 struct MdCtxFree {
-    void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }  // cleanses the digest state
+    void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); } // cleanses the digest state
 };
 
-[[noreturn]] void malformed(const std::string& what) { fail(Errc::malformedResponse, "OpenPGP KDF-DO: " + what); }
+[[noreturn]] void malformed(const std::string& what)
+{
+    fail(Errc::malformedResponse, "OpenPGP KDF-DO: " + what);
+}
 
 Bytes valueOf(const std::vector<apdu::Tlv>& items, std::uint32_t tag)
 {
@@ -64,8 +67,8 @@ KdfParameters parseKdf(ByteView answer)
     if (hash.size() != 1 || digestFor(hash[0]) == nullptr) malformed("unknown hash algorithm (82)");
     if (count.size() != 4) malformed("iteration count (83) is not 4 bytes");
     kdf.hash = hash[0];
-    kdf.iterations = (std::uint32_t{count[0]} << 24) | (std::uint32_t{count[1]} << 16) |
-                     (std::uint32_t{count[2]} << 8) | count[3];
+    kdf.iterations =
+        (std::uint32_t{count[0]} << 24) | (std::uint32_t{count[1]} << 16) | (std::uint32_t{count[2]} << 8) | count[3];
     if (kdf.iterations > kMaxKdfIterations) malformed("iteration count above the supported bound");
     kdf.saltPw1 = valueOf(items, 0x84);
     kdf.saltRc = valueOf(items, 0x85);

@@ -34,9 +34,12 @@ constexpr std::uint32_t kExponentTag = 0x82;
 constexpr std::uint32_t kPointTag = 0x86;
 constexpr unsigned kMinRsaBits = 1024;
 constexpr unsigned kMaxRsaBits = 8192;
-constexpr std::uint8_t kNativePointPrefix = 0x40;  // RFC 4880bis prefix some cards put before 25519 keys
+constexpr std::uint8_t kNativePointPrefix = 0x40; // RFC 4880bis prefix some cards put before 25519 keys
 
-[[noreturn]] void malformed(const std::string& what) { fail(Errc::malformedResponse, "OpenPGP public key: " + what); }
+[[noreturn]] void malformed(const std::string& what)
+{
+    fail(Errc::malformedResponse, "OpenPGP public key: " + what);
+}
 
 PkeyPtr rsaKey(ByteView modulus, ByteView exponent)
 {
@@ -94,7 +97,8 @@ PublicKey publicKeyFromCard(const KeyAttributes& attributes, ByteView answer)
     PkeyPtr key;
     PublicKey out;
     if (attributes.algorithm == KeyAlgorithm::rsa) {
-        key = rsaKey(requiredValue(items, kModulusTag, "modulus (81)"), requiredValue(items, kExponentTag, "exponent (82)"));
+        key = rsaKey(requiredValue(items, kModulusTag, "modulus (81)"),
+                     requiredValue(items, kExponentTag, "exponent (82)"));
         out.bits = static_cast<unsigned>(EVP_PKEY_get_bits(key.get()));
     } else if (attributes.algorithm == KeyAlgorithm::ed25519 || attributes.algorithm == KeyAlgorithm::x25519) {
         key = rawKey(attributes.algorithm, requiredValue(items, kPointTag, "point (86)"));
@@ -122,7 +126,7 @@ bool certificateMatchesKey(ByteView certificate, ByteView spki)
     const unsigned char* p = certificate.data();
     X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(certificate.size())));
     if (!cert) return false;
-    EVP_PKEY* key = X509_get0_pubkey(cert.get());  // owned by the certificate
+    EVP_PKEY* key = X509_get0_pubkey(cert.get()); // owned by the certificate
     if (key == nullptr) return false;
     const Bytes certSpki = spkiOf(key);
     return std::equal(certSpki.begin(), certSpki.end(), spki.begin(), spki.end());

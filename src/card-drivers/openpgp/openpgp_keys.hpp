@@ -13,8 +13,8 @@
 namespace tessera::drivers::openpgp {
 
 struct PublicKey {
-    Bytes spki;          // DER SubjectPublicKeyInfo
-    unsigned bits = 0;   // RSA modulus bits (from the key itself) or the curve size
+    Bytes spki;        // DER SubjectPublicKeyInfo
+    unsigned bits = 0; // RSA modulus bits (from the key itself) or the curve size
 };
 
 // Throws Error(malformedResponse) when the answer lacks the parts of its

@@ -45,15 +45,15 @@ inline constexpr int kDefaultMaxTries = 3;
 // 7.2.5: the certificates are ordered AUT, DEC, SIG, counted from 0); `id`
 // follows OpenSC's numbering (01 sig, 02 dec, 03 aut), as do the labels.
 struct KeySlot {
-    std::uint8_t reference;      // 1 sig, 2 dec, 3 aut
-    std::uint8_t crt;            // control reference template: B6, B8, A4 (section 7.2.14)
-    std::uint32_t attributesTag; // C1, C2, C3 (section 4.4.3)
-    std::size_t fingerprintIndex;// position in C5 (20 bytes each)
-    std::uint8_t occurrence;     // SELECT DATA P1 for its 7F21
+    std::uint8_t reference;       // 1 sig, 2 dec, 3 aut
+    std::uint8_t crt;             // control reference template: B6, B8, A4 (section 7.2.14)
+    std::uint32_t attributesTag;  // C1, C2, C3 (section 4.4.3)
+    std::size_t fingerprintIndex; // position in C5 (20 bytes each)
+    std::uint8_t occurrence;      // SELECT DATA P1 for its 7F21
     std::uint8_t id;
     std::string_view keyLabel;
     std::string_view certLabel;
-    std::uint8_t pinReference;   // 81 for PSO:CDS, 82 for DECIPHER / INTERNAL AUTHENTICATE
+    std::uint8_t pinReference; // 81 for PSO:CDS, 82 for DECIPHER / INTERNAL AUTHENTICATE
 };
 
 // clang-format off
@@ -87,7 +87,7 @@ inline constexpr std::uint8_t kAlgEddsa = 0x16;
 struct CurveInfo {
     std::array<std::uint8_t, 10> oid;
     std::size_t oidLength;
-    std::uint8_t algorithmId;  // 0 = ECDH or ECDSA (NIST curves)
+    std::uint8_t algorithmId; // 0 = ECDH or ECDSA (NIST curves)
     KeyAlgorithm algorithm;
     unsigned bits;
     std::span<const std::uint8_t> oidBytes() const { return {oid.data(), oidLength}; }

@@ -30,18 +30,27 @@ bool isResetRefusal(std::uint16_t sw)
     return false;
 }
 
-bool isTriesLeft(std::uint16_t sw) { return (sw & 0xFFF0) == 0x63C0; }
+bool isTriesLeft(std::uint16_t sw)
+{
+    return (sw & 0xFFF0) == 0x63C0;
+}
 
 struct WipeOnExit {
     Bytes& bytes;
     ~WipeOnExit() { secureWipe(bytes.data(), bytes.size()); }
 };
 
-PasswordKind kindOf(std::uint8_t pinReference) { return pinReference == kPw3 ? PasswordKind::pw3 : PasswordKind::pw1; }
+PasswordKind kindOf(std::uint8_t pinReference)
+{
+    return pinReference == kPw3 ? PasswordKind::pw3 : PasswordKind::pw1;
+}
 
 // CHANGE REFERENCE DATA addresses the password itself: PW1 is 81 whichever
 // way it is verified (section 7.2.3), PW3 is 83.
-std::uint8_t changeReference(std::uint8_t pinReference) { return pinReference == kPw3 ? kPw3 : kPw1Sign; }
+std::uint8_t changeReference(std::uint8_t pinReference)
+{
+    return pinReference == kPw3 ? kPw3 : kPw1Sign;
+}
 
 } // namespace
 
@@ -164,8 +173,8 @@ void OpenPgpCard::changePin(std::uint8_t pinReference, const SecureBytes& oldPin
 // Section 7.2.4: RESET RETRY COUNTER, P1 00: resetting code || new PW1.
 void OpenPgpCard::unblockPin(const SecureBytes& puk, const SecureBytes& newPin)
 {
-    apdu::Command command = resetRetryCommand(pinValue(PasswordKind::resettingCode, puk),
-                                              pinValue(PasswordKind::pw1, newPin));
+    apdu::Command command =
+        resetRetryCommand(pinValue(PasswordKind::resettingCode, puk), pinValue(PasswordKind::pw1, newPin));
     apdu::Response r = transmitSecret(command);
     apdu::throwIfError(r.sw, "OpenPGP RESET RETRY COUNTER");
 }

@@ -144,8 +144,8 @@ std::optional<CardKey> OpenPgpCard::readSlot(const KeySlot& slot, std::size_t in
         if (certificateMatchesKey(*cert, k.publicKeySpki)) {
             k.certificate = std::move(*cert);
         } else {
-            log::write(log::Level::calls, "OpenPGP certificate for the " + std::string(slot.keyLabel) +
-                                              " is for another key: not shown");
+            log::write(log::Level::calls,
+                       "OpenPGP certificate for the " + std::string(slot.keyLabel) + " is for another key: not shown");
         }
     }
     return k;
@@ -195,10 +195,10 @@ CardKey makeCardKey(const KeySlot& slot, const KeyAttributes& attributes, Bytes 
     k.certificateLabel = std::string(slot.certLabel);
     const bool rsa = attributes.algorithm == KeyAlgorithm::rsa;
     if (slot.reference == kDecryptionKey) {
-        k.canDecrypt = rsa;                                // PSO:DECIPHER with 00 || cryptogram
-        k.canDerive = canDerive(attributes.algorithm);     // PSO:DECIPHER with A6 { 7F49 { 86 } }
+        k.canDecrypt = rsa;                            // PSO:DECIPHER with 00 || cryptogram
+        k.canDerive = canDerive(attributes.algorithm); // PSO:DECIPHER with A6 { 7F49 { 86 } }
     } else {
-        k.canSign = attributes.algorithm != KeyAlgorithm::x25519;  // PSO:CDS or INTERNAL AUTHENTICATE
+        k.canSign = attributes.algorithm != KeyAlgorithm::x25519; // PSO:CDS or INTERNAL AUTHENTICATE
     }
     // Section 4.4.3 (C4 byte 1): PW1 valid for one PSO:CDS only -> a PIN per signature.
     k.pinPolicy = slot.reference == kSignatureKey && !pw1ValidForSeveral ? PinPolicy::always : PinPolicy::once;

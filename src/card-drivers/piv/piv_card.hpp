@@ -20,9 +20,9 @@
 namespace tessera::drivers::piv {
 
 struct PivQuirks {
-    bool yubikey = false;          // answers GET VERSION (00 FD)
-    bool yubikeySerial = false;    // GET SERIAL (00 F8): YubiKey firmware 5.0+
-    bool yubikeyMetadata = false;  // GET METADATA (00 F7): YubiKey firmware 5.3+
+    bool yubikey = false;         // answers GET VERSION (00 FD)
+    bool yubikeySerial = false;   // GET SERIAL (00 F8): YubiKey firmware 5.0+
+    bool yubikeyMetadata = false; // GET METADATA (00 F7): YubiKey firmware 5.3+
     // Refuses VERIFY P1=FF (pre-800-73-4 cards), or ignores P1 and still
     // reports the PIN verified: resetPinState() answers false at once and the
     // caller ends the transaction with a card reset.

@@ -59,17 +59,23 @@ apdu::Command verifyCommand(std::uint8_t pinReference, const SecureBytes& pin)
 {
     apdu::Command c = make(0x20, 0x00, pinReference);
     c.sensitive = true;
-    c.data.reserve(kPinMax);  // no reallocation: no unwiped copy of the PIN left behind
+    c.data.reserve(kPinMax); // no reallocation: no unwiped copy of the PIN left behind
     appendPaddedPin(c.data, pin);
     return c;
 }
 
 // Section 3.2.1: "If the command data field is absent, the card returns the
 // status of the reference data" (9000 verified, 63Cx not verified).
-apdu::Command verifyStatusCommand(std::uint8_t pinReference) { return make(0x20, 0x00, pinReference); }
+apdu::Command verifyStatusCommand(std::uint8_t pinReference)
+{
+    return make(0x20, 0x00, pinReference);
+}
 
 // Section 3.2.1 (800-73-4 addition): P1 FF, no data, resets the security status.
-apdu::Command verifyResetCommand(std::uint8_t pinReference) { return make(0x20, 0xFF, pinReference); }
+apdu::Command verifyResetCommand(std::uint8_t pinReference)
+{
+    return make(0x20, 0xFF, pinReference);
+}
 
 // Section 3.2.2: CHANGE REFERENCE DATA, P1 00, P2 key reference.
 apdu::Command changeReferenceCommand(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin)

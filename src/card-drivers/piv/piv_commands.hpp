@@ -36,9 +36,9 @@ apdu::Command generalAuthenticateCommand(std::uint8_t algorithm, std::uint8_t ke
                                          ByteView input);
 
 // YubiKey PIV extensions (Yubico "PIV commands" reference).
-apdu::Command yubikeyVersionCommand();                     // 00 FD 00 00
-apdu::Command yubikeySerialCommand();                      // 00 F8 00 00
-apdu::Command yubikeyMetadataCommand(std::uint8_t slot);   // 00 F7 00 slot (firmware 5.3+)
+apdu::Command yubikeyVersionCommand();                   // 00 FD 00 00
+apdu::Command yubikeySerialCommand();                    // 00 F8 00 00
+apdu::Command yubikeyMetadataCommand(std::uint8_t slot); // 00 F7 00 slot (firmware 5.3+)
 
 // Appends the PIN padded with FF to 8 bytes to `out` (SP 800-73-4 part 2
 // section 3.2.1); throws Error(pinLenRange) unless the PIN is 6..8 bytes.

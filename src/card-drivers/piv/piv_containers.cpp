@@ -18,12 +18,15 @@ namespace {
 constexpr std::uint32_t kDataObjectTag = 0x53;
 constexpr std::uint32_t kCertificateTag = 0x70;
 constexpr std::uint32_t kCertInfoTag = 0x71;
-constexpr std::uint8_t kCertInfoGzip = 0x01;  // CertInfo bit 0: CompressionType gzip
+constexpr std::uint8_t kCertInfoGzip = 0x01; // CertInfo bit 0: CompressionType gzip
 constexpr std::uint32_t kOnCardCertsTag = 0xC1;
 constexpr std::uint32_t kFascnTag = 0x30;
 constexpr std::uint32_t kGuidTag = 0x34;
 
-[[noreturn]] void malformed(const std::string& what) { fail(Errc::malformedResponse, "PIV: " + what); }
+[[noreturn]] void malformed(const std::string& what)
+{
+    fail(Errc::malformedResponse, "PIV: " + what);
+}
 
 // Finds a tag among the direct children only (70 holds DER that must not be
 // mistaken for nested TLVs).

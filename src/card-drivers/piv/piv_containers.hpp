@@ -30,8 +30,8 @@ std::size_t parseKeyHistoryOnCardCount(ByteView getDataAnswer);
 
 // CHUID 53 { 30 FASC-N, 34 GUID, ... } (part 1 appendix A, table 9).
 struct Chuid {
-    Bytes fascn;  // 25 bytes when present
-    Bytes guid;   // 16 bytes when present
+    Bytes fascn; // 25 bytes when present
+    Bytes guid;  // 16 bytes when present
 };
 Chuid parseChuid(ByteView getDataAnswer);
 

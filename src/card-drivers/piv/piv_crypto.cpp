@@ -18,7 +18,10 @@ constexpr std::uint32_t kTemplateTag = 0x7C;
 constexpr std::uint32_t kResponseTag = 0x82;
 constexpr std::size_t kEd25519SignatureBytes = 64;
 
-bool isEcdsa(KeyAlgorithm a) { return a == KeyAlgorithm::ecP256 || a == KeyAlgorithm::ecP384; }
+bool isEcdsa(KeyAlgorithm a)
+{
+    return a == KeyAlgorithm::ecP256 || a == KeyAlgorithm::ecP384;
+}
 
 // Fits a result to exactly `size` bytes: some cards drop leading zero bytes
 // of an RSA block; more than `size` bytes is malformed.

@@ -67,8 +67,14 @@ void PivCard::select()
     apdu::throwIfError(r.sw, "PIV SELECT");
 }
 
-std::unique_ptr<Driver> makeDriver() { return std::make_unique<PivDriver>(); }
+std::unique_ptr<Driver> makeDriver()
+{
+    return std::make_unique<PivDriver>();
+}
 
-void registerDriver(Registry& registry) { registry.add(makeDriver()); }
+void registerDriver(Registry& registry)
+{
+    registry.add(makeDriver());
+}
 
 } // namespace tessera::drivers::piv

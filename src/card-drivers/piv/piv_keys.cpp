@@ -28,11 +28,13 @@ using ossl::BnPtr;
 using ossl::PkeyPtr;
 using ossl::spkiOf;
 using ossl::X509Ptr;
-template <auto Free>
-using Deleter = ossl::Deleter<Free>;
+template <auto Free> using Deleter = ossl::Deleter<Free>;
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG_free>>;
 
-[[noreturn]] void malformed(const std::string& what) { fail(Errc::malformedResponse, "PIV key: " + what); }
+[[noreturn]] void malformed(const std::string& what)
+{
+    fail(Errc::malformedResponse, "PIV key: " + what);
+}
 
 // Maps an OpenSSL key to the PIV algorithms (SP 800-78-4 table 6-2);
 // nullopt for anything a PIV card cannot hold.
@@ -49,9 +51,12 @@ std::optional<PublicKeyInfo> describe(EVP_PKEY* key)
         size_t len = 0;
         if (EVP_PKEY_get_group_name(key, name, sizeof name, &len) != 1) return std::nullopt;
         std::string curve(name, len);
-        if (curve == SN_X9_62_prime256v1) info.algorithm = KeyAlgorithm::ecP256;
-        else if (curve == SN_secp384r1) info.algorithm = KeyAlgorithm::ecP384;
-        else return std::nullopt;
+        if (curve == SN_X9_62_prime256v1)
+            info.algorithm = KeyAlgorithm::ecP256;
+        else if (curve == SN_secp384r1)
+            info.algorithm = KeyAlgorithm::ecP384;
+        else
+            return std::nullopt;
         info.bits = info.algorithm == KeyAlgorithm::ecP256 ? 256 : 384;
         break;
     }
@@ -63,17 +68,22 @@ std::optional<PublicKeyInfo> describe(EVP_PKEY* key)
         info.algorithm = KeyAlgorithm::x25519;
         info.bits = 255;
         break;
-    default:
-        return std::nullopt;
+    default: return std::nullopt;
     }
     if (!algorithmIdFor(info.algorithm, info.bits)) return std::nullopt;
     info.spki = spkiOf(key);
     return info;
 }
 
-PkeyPtr rsaKey(ByteView modulus, ByteView exponent) { return ossl::rsaPublicKey(modulus, exponent, "PIV key: "); }
+PkeyPtr rsaKey(ByteView modulus, ByteView exponent)
+{
+    return ossl::rsaPublicKey(modulus, exponent, "PIV key: ");
+}
 
-PkeyPtr ecKey(const char* group, ByteView point) { return ossl::ecPublicKey(group, point, "PIV key: "); }
+PkeyPtr ecKey(const char* group, ByteView point)
+{
+    return ossl::ecPublicKey(group, point, "PIV key: ");
+}
 
 ByteView requiredValue(const std::vector<apdu::Tlv>& items, std::uint32_t tag)
 {
@@ -90,7 +100,7 @@ std::optional<PublicKeyInfo> keyFromCertificate(ByteView der)
     const unsigned char* p = der.data();
     X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
     if (!cert) return std::nullopt;
-    EVP_PKEY* key = X509_get0_pubkey(cert.get());  // owned by the certificate
+    EVP_PKEY* key = X509_get0_pubkey(cert.get()); // owned by the certificate
     if (key == nullptr) return std::nullopt;
     auto info = describe(key);
     if (!info) return std::nullopt;

@@ -33,12 +33,12 @@ struct SlotUsage {
 };
 
 struct KeySlot {
-    std::uint8_t reference;       // key reference (9A, 9C, 9D, 9E, 82..95)
-    std::uint32_t containerTag;   // certificate container BER-TLV tag (5FC1xx)
-    std::uint8_t id;              // CKA_ID byte (01-04, 05-18 contiguous, as ykcs11)
-    std::string_view keyLabel;    // OpenSC pkcs15-piv.c private key label
-    std::string_view certLabel;   // OpenSC card-piv.c object name
-    PinPolicy defaultPolicy;      // SP 800-73-4 part 1 section 3.3 / YubiKey defaults
+    std::uint8_t reference;     // key reference (9A, 9C, 9D, 9E, 82..95)
+    std::uint32_t containerTag; // certificate container BER-TLV tag (5FC1xx)
+    std::uint8_t id;            // CKA_ID byte (01-04, 05-18 contiguous, as ykcs11)
+    std::string_view keyLabel;  // OpenSC pkcs15-piv.c private key label
+    std::string_view certLabel; // OpenSC card-piv.c object name
+    PinPolicy defaultPolicy;    // SP 800-73-4 part 1 section 3.3 / YubiKey defaults
     bool retired;
     SlotUsage usage;
 };
@@ -72,7 +72,7 @@ inline constexpr std::array<KeySlot, 24> kKeySlots{{
 }};
 // clang-format on
 
-inline constexpr std::size_t kPrimarySlotCount = 4;  // 9A 9C 9D 9E come first in kKeySlots
+inline constexpr std::size_t kPrimarySlotCount = 4; // 9A 9C 9D 9E come first in kKeySlots
 inline constexpr std::size_t kRetiredSlotCount = kKeySlots.size() - kPrimarySlotCount;
 
 // SP 800-78-4 table 6-2 (plus YubiKey 5.7: 05 RSA-3072, 16 RSA-4096, E0/E1).

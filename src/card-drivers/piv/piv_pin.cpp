@@ -24,7 +24,10 @@ bool isResetRefusal(std::uint16_t sw)
     return false;
 }
 
-bool isTriesLeft(std::uint16_t sw) { return (sw & 0xFFF0) == 0x63C0; }
+bool isTriesLeft(std::uint16_t sw)
+{
+    return (sw & 0xFFF0) == 0x63C0;
+}
 
 struct WipeOnExit {
     Bytes& bytes;

@@ -17,7 +17,7 @@ namespace tessera::drivers::piv {
 namespace {
 
 constexpr std::uint16_t kSwNotFound = 0x6A82;
-constexpr std::size_t kSerialTailBytes = 8;  // CK_TOKEN_INFO serialNumber holds 16 characters
+constexpr std::size_t kSerialTailBytes = 8; // CK_TOKEN_INFO serialNumber holds 16 characters
 
 std::string hexByte(std::uint8_t b)
 {
@@ -54,9 +54,9 @@ CardKey makeCardKey(const KeySlot& slot, PublicKeyInfo key, std::optional<PinPol
     const bool rsa = key.algorithm == KeyAlgorithm::rsa;
     k.canSign = slot.usage.sign && key.algorithm != KeyAlgorithm::x25519;
     k.canDecrypt = slot.usage.decryptRsa && rsa;
-    k.canDerive = slot.usage.deriveEc && (key.algorithm == KeyAlgorithm::ecP256 ||
-                                          key.algorithm == KeyAlgorithm::ecP384 ||
-                                          key.algorithm == KeyAlgorithm::x25519);
+    k.canDerive =
+        slot.usage.deriveEc && (key.algorithm == KeyAlgorithm::ecP256 || key.algorithm == KeyAlgorithm::ecP384 ||
+                                key.algorithm == KeyAlgorithm::x25519);
     k.pinPolicy = metadataPolicy.value_or(slot.defaultPolicy);
     k.pinReference = kApplicationPin;
     k.rsaSignInput = RsaSignInput::paddedBlock;

@@ -28,7 +28,7 @@ std::optional<PinPolicy> policyFor(std::uint8_t code)
 {
     for (const auto& row : kPinPolicies)
         if (row.code == code) return row.policy;
-    return std::nullopt;  // 00 (default) or unknown: keep the slot's default
+    return std::nullopt; // 00 (default) or unknown: keep the slot's default
 }
 
 } // namespace
@@ -43,7 +43,8 @@ std::optional<std::uint32_t> parseYubiKeySerial(ByteView answer)
 {
     if (answer.size() != 4) return std::nullopt;
     std::uint32_t serial = 0;
-    for (std::uint8_t b : answer) serial = (serial << 8) | b;
+    for (std::uint8_t b : answer)
+        serial = (serial << 8) | b;
     return serial;
 }
 
@@ -60,16 +61,13 @@ YubiKeyMetadata parseYubiKeyMetadata(ByteView answer)
             if (t.value.empty()) fail(Errc::malformedResponse, "YubiKey metadata: empty policy");
             meta.pinPolicy = policyFor(t.value[0]);
             break;
-        case 0x04:
-            meta.publicKeyTemplate.assign(t.value.begin(), t.value.end());
-            break;
+        case 0x04: meta.publicKeyTemplate.assign(t.value.begin(), t.value.end()); break;
         case 0x06:
             if (t.value.size() != 2) fail(Errc::malformedResponse, "YubiKey metadata: retries not two bytes");
             meta.retriesTotal = t.value[0];
             meta.retriesLeft = t.value[1];
             break;
-        default:
-            break;  // 03 origin, 05 is-default, future tags: not needed
+        default: break; // 03 origin, 05 is-default, future tags: not needed
         }
     }
     return meta;

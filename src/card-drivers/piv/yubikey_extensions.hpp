@@ -26,8 +26,8 @@ std::optional<std::uint32_t> parseYubiKeySerial(ByteView answer);
 // key template, 05 is-default, 06 retries (total, remaining).
 struct YubiKeyMetadata {
     std::optional<std::uint8_t> algorithm;
-    std::optional<PinPolicy> pinPolicy;  // nullopt: slot default
-    Bytes publicKeyTemplate;             // value of 04 (81/82 or 86 inside)
+    std::optional<PinPolicy> pinPolicy; // nullopt: slot default
+    Bytes publicKeyTemplate;            // value of 04 (81/82 or 86 inside)
     int retriesTotal = -1;
     int retriesLeft = -1;
 };

@@ -157,13 +157,13 @@ public:
     PublicKey& operator=(const PublicKey& other);
 
     KeyKind kind() const noexcept { return kind_; }
-    unsigned bits() const;          // modulus bits (RSA) or curve size
-    std::size_t fieldBytes() const; // EC field / Ed25519/X25519 key size; RSA: k
+    unsigned bits() const;               // modulus bits (RSA) or curve size
+    std::size_t fieldBytes() const;      // EC field / Ed25519/X25519 key size; RSA: k
     std::size_t signatureLength() const; // k, 2*field, or 64 (Ed25519)
     Bytes spkiDer() const;
-    Bytes rsaModulus() const;  // big-endian, no leading zeros
-    Bytes rsaExponent() const; // big-endian, no leading zeros
-    Bytes ecParamsDer() const; // DER OID of the curve (CKA_EC_PARAMS)
+    Bytes rsaModulus() const;          // big-endian, no leading zeros
+    Bytes rsaExponent() const;         // big-endian, no leading zeros
+    Bytes ecParamsDer() const;         // DER OID of the curve (CKA_EC_PARAMS)
     Bytes ecPointUncompressed() const; // 04||X||Y; raw 32 bytes for Ed/X25519
 
     // True when `signature` is valid. Wrong signature length is false; a data
@@ -184,10 +184,10 @@ private:
 // ---- X.509 certificates (RFC 5280) ------------------------------------------
 
 struct CertificateInfo {
-    Bytes subjectDer; // Name DER (CKA_SUBJECT)
-    Bytes issuerDer;  // Name DER (CKA_ISSUER)
-    Bytes serialDer;  // INTEGER DER with tag and length (CKA_SERIAL_NUMBER)
-    Bytes spkiDer;    // SubjectPublicKeyInfo DER (CKA_PUBLIC_KEY_INFO)
+    Bytes subjectDer;        // Name DER (CKA_SUBJECT)
+    Bytes issuerDer;         // Name DER (CKA_ISSUER)
+    Bytes serialDer;         // INTEGER DER with tag and length (CKA_SERIAL_NUMBER)
+    Bytes spkiDer;           // SubjectPublicKeyInfo DER (CKA_PUBLIC_KEY_INFO)
     std::string subjectText; // one line, RFC 2253 order, for labels and logs
     std::string commonName;  // first CN of the subject, empty if none
     std::string notBefore;   // YYYYMMDD (CKA_START_DATE, CK_DATE)

@@ -16,7 +16,8 @@ Bytes derLength(std::size_t n)
 {
     if (n < 0x80) return Bytes{static_cast<std::uint8_t>(n)};
     Bytes digits;
-    for (std::size_t v = n; v != 0; v >>= 8) digits.insert(digits.begin(), static_cast<std::uint8_t>(v));
+    for (std::size_t v = n; v != 0; v >>= 8)
+        digits.insert(digits.begin(), static_cast<std::uint8_t>(v));
     digits.insert(digits.begin(), static_cast<std::uint8_t>(0x80 | digits.size()));
     return digits;
 }
@@ -49,8 +50,7 @@ Bytes normalizeEcPoint(ByteView input, std::size_t pointLength)
     // Lengths cannot collide: the wrapped form is always 2+ bytes longer.
     if (input.size() == pointLength) {
         // An odd length is a Weierstrass point: only the uncompressed form (04) is usable.
-        if (pointLength % 2 == 1 && input[0] != 0x04)
-            throw Error(Errc::dataInvalid, "EC point is not uncompressed");
+        if (pointLength % 2 == 1 && input[0] != 0x04) throw Error(Errc::dataInvalid, "EC point is not uncompressed");
         return Bytes(input.begin(), input.end());
     }
     if (auto content = octetStringContent(input, pointLength)) {

@@ -31,8 +31,7 @@ Bytes encodeSig(const ECDSA_SIG* sig)
 
 bool usableScalar(const BIGNUM* v, std::size_t fieldBytes)
 {
-    return !BN_is_negative(v) && !BN_is_zero(v) &&
-           static_cast<std::size_t>(BN_num_bytes(v)) <= fieldBytes;
+    return !BN_is_negative(v) && !BN_is_zero(v) && static_cast<std::size_t>(BN_num_bytes(v)) <= fieldBytes;
 }
 
 } // namespace
@@ -40,8 +39,7 @@ bool usableScalar(const BIGNUM* v, std::size_t fieldBytes)
 Bytes ecdsaDerToRaw(ByteView der, std::size_t fieldBytes)
 {
     if (fieldBytes == 0) throw Error(Errc::argumentsBad, "field size is zero");
-    if (der.size() > static_cast<std::size_t>(LONG_MAX))
-        throw Error(Errc::dataInvalid, "ECDSA signature too long");
+    if (der.size() > static_cast<std::size_t>(LONG_MAX)) throw Error(Errc::dataInvalid, "ECDSA signature too long");
     const unsigned char* p = der.data();
     EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
     if (!sig || p != der.data() + der.size()) {
@@ -69,8 +67,7 @@ Bytes ecdsaRawToDer(ByteView raw)
     detail::BignumPtr s(BN_bin2bn(raw.data() + half, half, nullptr));
     EcdsaSigPtr sig(ECDSA_SIG_new());
     if (!r || !s || !sig) detail::throwOpenssl(Errc::hostMemory, "ECDSA_SIG allocation failed");
-    if (ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1)
-        detail::throwOpenssl(Errc::general, "ECDSA_SIG_set0 failed");
+    if (ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) detail::throwOpenssl(Errc::general, "ECDSA_SIG_set0 failed");
     r.release(); // now owned by sig
     s.release();
     return encodeSig(sig.get());

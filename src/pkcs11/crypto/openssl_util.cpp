@@ -21,7 +21,10 @@ const EVP_MD* evpMd(HashAlg alg) noexcept
     return EVP_sha256(); // unreachable for valid enumerators
 }
 
-void clearOpensslErrors() noexcept { ERR_clear_error(); }
+void clearOpensslErrors() noexcept
+{
+    ERR_clear_error();
+}
 
 void throwOpenssl(Errc code, const std::string& what)
 {
@@ -39,16 +42,14 @@ void throwOpenssl(Errc code, const std::string& what)
 
 int toInt(std::size_t n)
 {
-    if (n > static_cast<std::size_t>(INT_MAX))
-        throw Error(Errc::dataLenRange, "length exceeds OpenSSL's int range");
+    if (n > static_cast<std::size_t>(INT_MAX)) throw Error(Errc::dataLenRange, "length exceeds OpenSSL's int range");
     return static_cast<int>(n);
 }
 
 Bytes bnToBytes(const BIGNUM* bn, std::size_t width)
 {
     Bytes out(width);
-    if (BN_bn2binpad(bn, out.data(), toInt(width)) < 0)
-        throw Error(Errc::dataInvalid, "integer longer than its field");
+    if (BN_bn2binpad(bn, out.data(), toInt(width)) < 0) throw Error(Errc::dataInvalid, "integer longer than its field");
     return out;
 }
 

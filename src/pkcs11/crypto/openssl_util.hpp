@@ -16,10 +16,8 @@
 
 namespace tessera::crypto::detail {
 
-template <auto Free>
-struct Deleter {
-    template <typename T>
-    void operator()(T* p) const noexcept { Free(p); }
+template <auto Free> struct Deleter {
+    template <typename T> void operator()(T* p) const noexcept { Free(p); }
 };
 
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;

@@ -188,8 +188,8 @@ Bytes PublicKey::ecParamsDer() const
     if (kind_ == KeyKind::x25519) return oidDerFromNid(NID_X25519);
     if (kind_ != KeyKind::ec) throw Error(Errc::argumentsBad, "not an EC key");
     char group[80] = {};
-    if (EVP_PKEY_get_utf8_string_param(impl_->pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                       nullptr) != 1)
+    if (EVP_PKEY_get_utf8_string_param(impl_->pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, nullptr) !=
+        1)
         throwOpenssl(Errc::dataInvalid, "EC key without a named curve");
     int nid = OBJ_txt2nid(group);
     if (nid == NID_undef) throw Error(Errc::dataInvalid, std::string("unknown curve ") + group);

@@ -45,10 +45,8 @@ bool recoverEquals(EVP_PKEY* pkey, int padding, ByteView sig, ByteView expected)
         throwOpenssl(Errc::general, "RSA verify-recover setup failed");
     Bytes out(static_cast<std::size_t>(EVP_PKEY_get_size(pkey)));
     std::size_t outLen = out.size();
-    if (!verdict(EVP_PKEY_verify_recover(ctx.get(), out.data(), &outLen, sig.data(), sig.size())))
-        return false;
-    return std::equal(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(outLen), expected.begin(),
-                      expected.end());
+    if (!verdict(EVP_PKEY_verify_recover(ctx.get(), out.data(), &outLen, sig.data(), sig.size()))) return false;
+    return std::equal(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(outLen), expected.begin(), expected.end());
 }
 
 bool verifyPss(EVP_PKEY* pkey, const PssParams& pss, ByteView mHash, ByteView sig)
@@ -56,8 +54,7 @@ bool verifyPss(EVP_PKEY* pkey, const PssParams& pss, ByteView mHash, ByteView si
     if (mHash.size() != hashLength(pss.hash))
         throw Error(Errc::dataLenRange, "PSS input is not a hash of the PSS hash algorithm");
     EvpPkeyCtxPtr ctx = newCtx(pkey);
-    if (EVP_PKEY_verify_init(ctx.get()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
+    if (EVP_PKEY_verify_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
         EVP_PKEY_CTX_set_signature_md(ctx.get(), evpMd(pss.hash)) != 1 ||
         EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), evpMd(pss.mgf1)) != 1 ||
         EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), detail::toInt(pss.saltLen)) != 1)

@@ -18,11 +18,26 @@ namespace {
 // OpenSSL's internal constant_time.h: no branch and no index depends on secrets.
 constexpr unsigned kTopBit = sizeof(std::size_t) * CHAR_BIT - 1;
 
-std::size_t ctMsb(std::size_t a) { return 0 - (a >> kTopBit); }
-std::size_t ctIsZero(std::size_t a) { return ctMsb(~a & (a - 1)); }
-std::size_t ctEq(std::size_t a, std::size_t b) { return ctIsZero(a ^ b); }
-std::size_t ctLt(std::size_t a, std::size_t b) { return ctMsb(a ^ ((a ^ b) | ((a - b) ^ b))); }
-std::size_t ctSelect(std::size_t mask, std::size_t a, std::size_t b) { return (mask & a) | (~mask & b); }
+std::size_t ctMsb(std::size_t a)
+{
+    return 0 - (a >> kTopBit);
+}
+std::size_t ctIsZero(std::size_t a)
+{
+    return ctMsb(~a & (a - 1));
+}
+std::size_t ctEq(std::size_t a, std::size_t b)
+{
+    return ctIsZero(a ^ b);
+}
+std::size_t ctLt(std::size_t a, std::size_t b)
+{
+    return ctMsb(a ^ ((a ^ b) | ((a - b) ^ b)));
+}
+std::size_t ctSelect(std::size_t mask, std::size_t a, std::size_t b)
+{
+    return (mask & a) | (~mask & b);
+}
 
 // Owns a copy of the decrypted block and wipes it when done.
 struct WipedBytes {
@@ -33,8 +48,7 @@ struct WipedBytes {
 // The RSA result as a k-byte integer (RFC 8017 I2OSP); a card may drop leading zeros.
 Bytes toModulusLength(ByteView block, std::size_t modulusBytes)
 {
-    if (block.size() > modulusBytes)
-        throw Error(Errc::dataInvalid, "decrypted block longer than the modulus");
+    if (block.size() > modulusBytes) throw Error(Errc::dataInvalid, "decrypted block longer than the modulus");
     Bytes em(modulusBytes, 0);
     std::copy(block.begin(), block.end(), em.end() - static_cast<std::ptrdiff_t>(block.size()));
     return em;
@@ -46,7 +60,10 @@ void xorInto(std::span<std::uint8_t> target, ByteView mask)
         target[i] = static_cast<std::uint8_t>(target[i] ^ mask[i]);
 }
 
-[[noreturn]] void badPadding() { throw Error(Errc::dataInvalid, "RSA decryption padding invalid"); }
+[[noreturn]] void badPadding()
+{
+    throw Error(Errc::dataInvalid, "RSA decryption padding invalid");
+}
 
 } // namespace
 
@@ -55,10 +72,8 @@ Bytes mgf1(HashAlg alg, ByteView seed, std::size_t length)
     Bytes out;
     out.reserve(length + hashLength(alg));
     for (std::uint32_t counter = 0; out.size() < length; ++counter) {
-        const std::uint8_t c[4] = {static_cast<std::uint8_t>(counter >> 24),
-                                   static_cast<std::uint8_t>(counter >> 16),
-                                   static_cast<std::uint8_t>(counter >> 8),
-                                   static_cast<std::uint8_t>(counter)};
+        const std::uint8_t c[4] = {static_cast<std::uint8_t>(counter >> 24), static_cast<std::uint8_t>(counter >> 16),
+                                   static_cast<std::uint8_t>(counter >> 8), static_cast<std::uint8_t>(counter)};
         Hasher h(alg);
         h.update(seed);
         h.update(c);
@@ -87,10 +102,8 @@ Bytes pkcs1v15SignBlock(ByteView t, std::size_t modulusBytes)
 Bytes pssBlock(ByteView mHash, const PssParams& params, std::size_t modulusBits)
 {
     const std::size_t hLen = hashLength(params.hash);
-    if (mHash.size() != hLen)
-        throw Error(Errc::dataLenRange, "PSS input is not a hash of the PSS hash algorithm");
-    if (modulusBits < 9)
-        throw Error(Errc::argumentsBad, "modulus too small for PSS");
+    if (mHash.size() != hLen) throw Error(Errc::dataLenRange, "PSS input is not a hash of the PSS hash algorithm");
+    if (modulusBits < 9) throw Error(Errc::argumentsBad, "modulus too small for PSS");
     const std::size_t emBits = modulusBits - 1;
     const std::size_t emLen = (emBits + 7) / 8;
     const std::size_t k = (modulusBits + 7) / 8;
@@ -120,8 +133,7 @@ Bytes pssBlock(ByteView mHash, const PssParams& params, std::size_t modulusBits)
 
 Bytes x509Block(ByteView data, std::size_t modulusBytes)
 {
-    if (data.size() > modulusBytes)
-        throw Error(Errc::dataLenRange, "data longer than the modulus");
+    if (data.size() > modulusBytes) throw Error(Errc::dataLenRange, "data longer than the modulus");
     Bytes em(modulusBytes - data.size(), 0);
     em.insert(em.end(), data.begin(), data.end());
     return em;
@@ -161,7 +173,8 @@ Bytes oaepUnpad(ByteView block, std::size_t modulusBytes, const OaepParams& para
 
     std::size_t good = ctIsZero(em.b[0]);
     std::size_t diff = 0;
-    for (std::size_t i = 0; i < hLen; ++i) diff |= static_cast<std::size_t>(db[i] ^ lHash[i]);
+    for (std::size_t i = 0; i < hLen; ++i)
+        diff |= static_cast<std::size_t>(db[i] ^ lHash[i]);
     good &= ctIsZero(diff);
     std::size_t oneIndex = 0;
     std::size_t looking = ~std::size_t{0};

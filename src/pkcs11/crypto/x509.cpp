@@ -22,8 +22,7 @@ namespace {
 
 using BioPtr = std::unique_ptr<BIO, detail::Deleter<BIO_free>>;
 
-template <typename T>
-Bytes toDer(const T* value, int (*encode)(const T*, unsigned char**))
+template <typename T> Bytes toDer(const T* value, int (*encode)(const T*, unsigned char**))
 {
     unsigned char* buf = nullptr;
     int len = encode(value, &buf);

@@ -164,8 +164,7 @@ void reader(int index, CK_SLOT_ID slot, std::atomic<bool>& stop, std::latch& sta
         CK_SESSION_INFO si;
         rv = p11->C_GetSessionInfo(s, &si);
         if (rv != CKR_OK || si.state != CKS_RO_USER_FUNCTIONS) {
-            fail("reader " + std::to_string(index) + ": C_GetSessionInfo (state " + std::to_string(si.state) + ")",
-                 rv);
+            fail("reader " + std::to_string(index) + ": C_GetSessionInfo (state " + std::to_string(si.state) + ")", rv);
             break;
         }
         unsigned char id = static_cast<unsigned char>(1 + out.calls % 4);
@@ -282,10 +281,12 @@ int run()
         signers.emplace_back(signer, i, slot, pub, std::ref(startLatch), std::ref(results[i]));
     auto t0 = Clock::now();
     startLatch.arrive_and_wait();
-    for (auto& t : signers) t.join();
+    for (auto& t : signers)
+        t.join();
     double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     stop.store(true);
-    for (auto& t : readers) t.join();
+    for (auto& t : readers)
+        t.join();
 
     int signedOk = 0, verified = 0;
     double maxSign = 0;
@@ -307,12 +308,18 @@ int run()
     std::printf("# %d reader threads: %ld rounds of C_GetTokenInfo/C_GetSessionInfo/C_FindObjects; slowest "
                 "C_GetTokenInfo %.1f ms\n",
                 kReaderThreads, readerCalls, maxTokenInfo);
-    if (signedOk == want) std::printf("ok   - all %d signatures made\n", want);
-    else fail("only " + std::to_string(signedOk) + " of " + std::to_string(want) + " signatures made");
-    if (verified == want) std::printf("ok   - all %d signatures verify\n", want);
-    else fail("only " + std::to_string(verified) + " of " + std::to_string(want) + " signatures verify");
-    if (readerCalls > 0) std::printf("ok   - reader threads worked alongside\n");
-    else fail("reader threads made no calls");
+    if (signedOk == want)
+        std::printf("ok   - all %d signatures made\n", want);
+    else
+        fail("only " + std::to_string(signedOk) + " of " + std::to_string(want) + " signatures made");
+    if (verified == want)
+        std::printf("ok   - all %d signatures verify\n", want);
+    else
+        fail("only " + std::to_string(verified) + " of " + std::to_string(want) + " signatures verify");
+    if (readerCalls > 0)
+        std::printf("ok   - reader threads worked alongside\n");
+    else
+        fail("reader threads made no calls");
 
     rv = p11->C_Logout(first);
     if (rv != CKR_OK) fail("C_Logout", rv);

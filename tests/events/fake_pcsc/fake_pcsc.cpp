@@ -27,13 +27,13 @@ struct Reader {
     std::string name;
     bool card = false;
     std::uint16_t counter = 0;
-    int resets = 0;  // another application's resets so far
+    int resets = 0; // another application's resets so far
     bool exclusive = false;
     Bytes atr;
 };
 
 struct Context {
-    std::uint64_t generation = 0;  // the pcscd instance it belongs to
+    std::uint64_t generation = 0; // the pcscd instance it belongs to
     bool blocked = false;
     bool cancel = false;
 };
@@ -41,7 +41,7 @@ struct Context {
 struct Handle {
     SCARDCONTEXT context = 0;
     std::string reader;
-    std::uint16_t counter = 0;  // the card it was connected to
+    std::uint16_t counter = 0; // the card it was connected to
     int resetsSeen = 0;
 };
 
@@ -65,7 +65,10 @@ State& state()
     return s;
 }
 
-Bytes notFound(const std::string&, const Bytes&) { return {0x6A, 0x82}; }
+Bytes notFound(const std::string&, const Bytes&)
+{
+    return {0x6A, 0x82};
+}
 
 Reader* findReader(State& s, const std::string& name)
 {
@@ -97,7 +100,10 @@ LONG checkHandle(State& s, SCARDHANDLE h, Handle** out)
     return SCARD_S_SUCCESS;
 }
 
-void count(State& s, const char* function) { ++s.calls[function]; }
+void count(State& s, const char* function)
+{
+    ++s.calls[function];
+}
 
 DWORD readerEventState(const Reader& r)
 {
@@ -114,7 +120,7 @@ void reset()
     State& s = state();
     std::scoped_lock lock(s.mutex);
     s.service = true;
-    ++s.generation;  // contexts of a previous test are dead
+    ++s.generation; // contexts of a previous test are dead
     s.readers.clear();
     s.contexts.clear();
     s.handles.clear();
@@ -197,7 +203,8 @@ void startService()
     if (s.service) return;
     s.service = true;
     ++s.generation;
-    for (auto& r : s.readers) r.counter = r.card ? 1 : 0;  // a new daemon counts afresh
+    for (auto& r : s.readers)
+        r.counter = r.card ? 1 : 0; // a new daemon counts afresh
     s.changed.notify_all();
 }
 
@@ -294,7 +301,8 @@ LONG SCardListReaders(SCARDCONTEXT hContext, LPCSTR, LPSTR mszReaders, LPDWORD p
     if (pcchReaders == nullptr) return SCARD_E_INVALID_PARAMETER;
     if (s.readers.empty()) return SCARD_E_NO_READERS_AVAILABLE;
     std::string multi;
-    for (const auto& r : s.readers) multi += r.name + '\0';
+    for (const auto& r : s.readers)
+        multi += r.name + '\0';
     multi += '\0';
     if (mszReaders == nullptr) {
         *pcchReaders = static_cast<DWORD>(multi.size());
@@ -363,8 +371,10 @@ LONG SCardGetStatusChange(SCARDCONTEXT hContext, DWORD dwTimeout, SCARD_READERST
     s.changed.notify_all();
     LONG rv = SCARD_E_TIMEOUT;
     for (;;) {
-        if (dwTimeout == INFINITE) s.changed.wait(lock);
-        else if (s.changed.wait_until(lock, deadline) == std::cv_status::timeout) break;
+        if (dwTimeout == INFINITE)
+            s.changed.wait(lock);
+        else if (s.changed.wait_until(lock, deadline) == std::cv_status::timeout)
+            break;
         auto it = s.contexts.find(hContext);
         if (it == s.contexts.end()) {
             rv = SCARD_E_INVALID_HANDLE;
@@ -375,7 +385,7 @@ LONG SCardGetStatusChange(SCARDCONTEXT hContext, DWORD dwTimeout, SCARD_READERST
             break;
         }
         if (!s.service || s.generation != generation) {
-            rv = SCARD_F_COMM_ERROR;  // measured: the daemon went away under the call
+            rv = SCARD_F_COMM_ERROR; // measured: the daemon went away under the call
             break;
         }
         if (evaluate()) {
@@ -412,7 +422,7 @@ LONG SCardConnect(SCARDCONTEXT hContext, LPCSTR szReader, DWORD dwShareMode, DWO
     if (r == nullptr) return SCARD_E_UNKNOWN_READER;
     if (!r->card) return SCARD_E_NO_SMARTCARD;
     if (r->exclusive) return SCARD_E_SHARING_VIOLATION;
-    if (dwShareMode != SCARD_SHARE_SHARED) return SCARD_E_INVALID_VALUE;  // the module only shares
+    if (dwShareMode != SCARD_SHARE_SHARED) return SCARD_E_INVALID_VALUE; // the module only shares
     SCARDHANDLE h = ++s.nextId;
     Handle handle;
     handle.context = hContext;
@@ -470,7 +480,7 @@ LONG SCardEndTransaction(SCARDHANDLE hCard, DWORD dwDisposition)
     if (rv == SCARD_S_SUCCESS && dwDisposition == SCARD_RESET_CARD) {
         Reader* r = findReader(s, h->reader);
         ++r->resets;
-        h->resetsSeen = r->resets;  // our own reset: the others see it
+        h->resetsSeen = r->resets; // our own reset: the others see it
     }
     return rv;
 }
@@ -496,8 +506,8 @@ LONG SCardTransmit(SCARDHANDLE hCard, const SCARD_IO_REQUEST*, LPCBYTE pbSendBuf
     return SCARD_S_SUCCESS;
 }
 
-LONG SCardStatus(SCARDHANDLE hCard, LPSTR, LPDWORD pcchReaderLen, LPDWORD pdwState, LPDWORD pdwProtocol,
-                 LPBYTE pbAtr, LPDWORD pcbAtrLen)
+LONG SCardStatus(SCARDHANDLE hCard, LPSTR, LPDWORD pcchReaderLen, LPDWORD pdwState, LPDWORD pdwProtocol, LPBYTE pbAtr,
+                 LPDWORD pcbAtrLen)
 {
     State& s = state();
     std::scoped_lock lock(s.mutex);

@@ -44,11 +44,11 @@ void startService();
 void setResponder(std::function<Bytes(const std::string& reader, const Bytes& apdu)> responder);
 
 // Observation.
-int calls(const std::string& function);  // how often FUNCTION was called since reset()
-int blockedWaits();                        // SCardGetStatusChange calls blocked right now
+int calls(const std::string& function); // how often FUNCTION was called since reset()
+int blockedWaits();                     // SCardGetStatusChange calls blocked right now
 // Waits until at least N calls are blocked in SCardGetStatusChange; false on timeout.
 bool awaitBlockedWaits(int n, int timeoutMs);
-int liveContexts();  // established and not released
-int liveHandles();   // connected and not disconnected
+int liveContexts(); // established and not released
+int liveHandles();  // connected and not disconnected
 
 } // namespace fakepcsc

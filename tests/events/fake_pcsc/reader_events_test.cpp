@@ -39,7 +39,7 @@ protected:
     }
     void TearDown() override
     {
-        p11->C_Finalize(nullptr);  // wakes a waiter a failed test left behind
+        p11->C_Finalize(nullptr); // wakes a waiter a failed test left behind
         for (auto& w : waits_)
             if (w.valid()) w.wait_for(3s);
     }
@@ -98,7 +98,7 @@ protected:
     }
 
     CK_FUNCTION_LIST* p11 = nullptr;
-    std::list<std::future<WaitResult>> waits_;  // stable references
+    std::list<std::future<WaitResult>> waits_; // stable references
 };
 
 TEST_F(ReaderEvents, SlotIdsAreStableTheListNeverShrinksAReaderGetsItsOldSlot)

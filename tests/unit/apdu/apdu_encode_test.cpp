@@ -30,7 +30,10 @@ struct EncodeCase {
     const char* expected;
 };
 
-Bytes repeated(std::uint8_t b, std::size_t n) { return Bytes(n, b); }
+Bytes repeated(std::uint8_t b, std::size_t n)
+{
+    return Bytes(n, b);
+}
 
 } // namespace
 
@@ -55,8 +58,7 @@ INSTANTIATE_TEST_SUITE_P(
         EncodeCase{"case2 extended Le=1", "00CA0101", "", 1, true, "00CA0101000001"},
         EncodeCase{"case2 extended Le=65535", "00CA0101", "", 65535, true, "00CA010100FFFF"},
         EncodeCase{"case2 extended Le=65536 -> 0000", "00CA0101", "", 65536, true, "00CA0101000000"},
-        EncodeCase{"case3 short", "00200080", "3132333435368FFF", std::nullopt, false,
-                   "00200080083132333435368FFF"},
+        EncodeCase{"case3 short", "00200080", "3132333435368FFF", std::nullopt, false, "00200080083132333435368FFF"},
         EncodeCase{"case3 extended", "00200080", "31323334", std::nullopt, true, "0020008000000431323334"},
         EncodeCase{"case4 short", "00A40400", "A000000308", 256, false, "00A4040005A00000030800"},
         EncodeCase{"case4 short Le=16", "00CB3FFF", "5C037E", 16, false, "00CB3FFF035C037E10"},

@@ -15,7 +15,7 @@ namespace {
 struct SwCase {
     std::uint16_t sw;
     Errc errc;
-    const char* text;  // expected describeStatus() prefix
+    const char* text; // expected describeStatus() prefix
 };
 
 const SwCase kCases[] = {

@@ -13,7 +13,10 @@ using namespace tessera::apdu;
 
 namespace {
 
-std::string hex(ByteView v) { return toHex(v); }
+std::string hex(ByteView v)
+{
+    return toHex(v);
+}
 
 void expectMalformed(const Bytes& data, bool allowPadding = false)
 {
@@ -42,7 +45,7 @@ TEST(TlvParse, PivApplicationPropertyTemplate)
     EXPECT_EQ(hex(inner[0].value), "000010000100");
     auto rid = find(data, 0x4F);
     ASSERT_TRUE(rid);
-    EXPECT_EQ(hex(rid->value), "000010000100");  // first in document order at the shallowest level
+    EXPECT_EQ(hex(rid->value), "000010000100"); // first in document order at the shallowest level
     auto nested = find(inner[1].value, 0x4F, false);
     ASSERT_TRUE(nested);
     EXPECT_EQ(hex(nested->value), "A000000308");
@@ -80,15 +83,15 @@ TEST(TlvParse, ThreeAndFourByteTags)
 }
 
 struct LengthCase {
-    const char* prefix;  // tag + length bytes
+    const char* prefix; // tag + length bytes
     std::size_t length;
 };
 
 TEST(TlvParse, LongLengths)
 {
     const LengthCase cases[] = {
-        {"53 7F", 127}, {"53 81 80", 128}, {"53 81 FF", 255}, {"53 82 0100", 256},
-        {"53 82 FFFF", 65535}, {"53 83 010000", 65536}, {"53 81 05", 5},  // non-minimal accepted
+        {"53 7F", 127},        {"53 81 80", 128},       {"53 81 FF", 255}, {"53 82 0100", 256},
+        {"53 82 FFFF", 65535}, {"53 83 010000", 65536}, {"53 81 05", 5}, // non-minimal accepted
     };
     for (const auto& tc : cases) {
         Bytes data = fromHex(tc.prefix);
@@ -163,7 +166,7 @@ TEST(TlvParse, LengthBeyondParentIsRejectedInside)
 {
     // The inner 4F claims 6 bytes but its parent 61 only holds 4 after it.
     Bytes data = fromHex("61 06 4F 06 01020304 9000");
-    auto all = parseAll(data, false);  // outer is fine: 61 {6 bytes} then 90 00
+    auto all = parseAll(data, false); // outer is fine: 61 {6 bytes} then 90 00
     ASSERT_EQ(all.size(), 2u);
     expectMalformed(Bytes(all[0].value.begin(), all[0].value.end()));
     try {
@@ -179,10 +182,10 @@ TEST(TlvFind, NestedGarbageThrowsWhenSearchedInto)
     // 7C is constructed but holds garbage; 82 sits at the top level after it.
     Bytes data = fromHex("7C 03 81 05 01  82 01 AA");
     auto top = find(data, 0x82);
-    ASSERT_TRUE(top);  // this level is searched first; the garbage is not opened
+    ASSERT_TRUE(top); // this level is searched first; the garbage is not opened
     EXPECT_EQ(hex(top->value), "AA");
-    EXPECT_THROW(find(data, 0x99), Error);     // must open 7C: garbage -> error
-    EXPECT_FALSE(find(data, 0x99, false));     // not opened without recursion
+    EXPECT_THROW(find(data, 0x99), Error); // must open 7C: garbage -> error
+    EXPECT_FALSE(find(data, 0x99, false)); // not opened without recursion
 }
 
 TEST(TlvFind, AbsentTagIsNullopt)
@@ -197,7 +200,8 @@ namespace {
 Bytes nested(std::size_t n)
 {
     Bytes b = tlv(0x82, fromHex("AA"));
-    for (std::size_t i = 0; i < n; ++i) b = tlv(0x7C, b);
+    for (std::size_t i = 0; i < n; ++i)
+        b = tlv(0x7C, b);
     return b;
 }
 
@@ -205,7 +209,7 @@ Bytes nested(std::size_t n)
 
 TEST(TlvFind, DepthWithinBoundIsFound)
 {
-    Bytes b = nested(kMaxTlvDepth);  // find() returns views into b: keep it alive
+    Bytes b = nested(kMaxTlvDepth); // find() returns views into b: keep it alive
     auto t = find(b, 0x82);
     ASSERT_TRUE(t);
     EXPECT_EQ(hex(t->value), "AA");
@@ -236,7 +240,8 @@ struct TagCase {
 TEST(TlvWrite, EncodeTag)
 {
     const TagCase cases[] = {{0x53, "53"}, {0x7F49, "7F49"}, {0x5FC105, "5FC105"}, {0x7F818203, "7F818203"}};
-    for (const auto& tc : cases) EXPECT_EQ(hex(encodeTag(tc.tag)), tc.hex);
+    for (const auto& tc : cases)
+        EXPECT_EQ(hex(encodeTag(tc.tag)), tc.hex);
     EXPECT_THROW(encodeTag(0), Error);
 }
 
@@ -245,10 +250,10 @@ TEST(TlvWrite, EncodeLengthIsMinimal)
     const struct {
         std::size_t length;
         const char* hex;
-    } cases[] = {{0, "00"},           {1, "01"},           {127, "7F"},          {128, "8180"},
-                 {255, "81FF"},       {256, "820100"},     {65535, "82FFFF"},    {65536, "83010000"},
-                 {0xFFFFFF, "83FFFFFF"}};
-    for (const auto& tc : cases) EXPECT_EQ(hex(encodeLength(tc.length)), tc.hex) << tc.length;
+    } cases[] = {{0, "00"},       {1, "01"},         {127, "7F"},         {128, "8180"},         {255, "81FF"},
+                 {256, "820100"}, {65535, "82FFFF"}, {65536, "83010000"}, {0xFFFFFF, "83FFFFFF"}};
+    for (const auto& tc : cases)
+        EXPECT_EQ(hex(encodeLength(tc.length)), tc.hex) << tc.length;
     EXPECT_THROW(encodeLength(0x1000000), Error);
 }
 
@@ -257,11 +262,15 @@ TEST(TlvWrite, WriterBuildsPivGeneralAuthenticate)
     // SP 800-73-4 part 2 3.2.4: 7C {82 00, 81 challenge}
     TlvWriter w;
     w.add(0x82, {}).add(0x81, fromHex("0102030405"));
-    EXPECT_EQ(hex(w.bytes()), "82008105" "0102030405");
-    EXPECT_EQ(hex(w.wrap(0x7C)), "7C0982008105" "0102030405");
+    EXPECT_EQ(hex(w.bytes()), "82008105"
+                              "0102030405");
+    EXPECT_EQ(hex(w.wrap(0x7C)), "7C0982008105"
+                                 "0102030405");
     TlvWriter g;
     g.add(0x5C, fromHex("5FC105")).addByte(0x80, 0x11).addRaw(fromHex("AC03"));
-    EXPECT_EQ(hex(g.bytes()), "5C035FC105" "800111" "AC03");
+    EXPECT_EQ(hex(g.bytes()), "5C035FC105"
+                              "800111"
+                              "AC03");
 }
 
 TEST(TlvWrite, RoundTripIsByteIdentical)
@@ -271,7 +280,8 @@ TEST(TlvWrite, RoundTripIsByteIdentical)
     for (std::uint32_t tag : tags) {
         for (std::size_t n : sizes) {
             Bytes value(n);
-            for (std::size_t i = 0; i < n; ++i) value[i] = static_cast<std::uint8_t>(i * 13 + 1);
+            for (std::size_t i = 0; i < n; ++i)
+                value[i] = static_cast<std::uint8_t>(i * 13 + 1);
             Bytes encoded = tlv(tag, value);
             auto all = parseAll(encoded);
             ASSERT_EQ(all.size(), 1u);

@@ -70,18 +70,23 @@ private:
 std::string hexRange(std::uint8_t start, std::size_t n)
 {
     Bytes b(n);
-    for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(start + i);
+    for (std::size_t i = 0; i < n; ++i)
+        b[i] = static_cast<std::uint8_t>(start + i);
     return toHex(b);
 }
 
 Bytes pattern(std::size_t n)
 {
     Bytes b(n);
-    for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i);
+    for (std::size_t i = 0; i < n; ++i)
+        b[i] = static_cast<std::uint8_t>(i);
     return b;
 }
 
-TransmitOptions shortOptions() { return TransmitOptions{}; }
+TransmitOptions shortOptions()
+{
+    return TransmitOptions{};
+}
 
 } // namespace
 
@@ -110,7 +115,7 @@ TEST(Transmit, ChainingSplits300Into255And45)
 
 TEST(Transmit, ChainingKeepsLeOnLastChunkOnly)
 {
-    Bytes data = pattern(510);  // exactly two full chunks
+    Bytes data = pattern(510); // exactly two full chunks
     ScriptedTransport t;
     t.expect("10872E9AFF" + toHex(ByteView(data).first(255)), "9000");
     t.expect("00872E9AFF" + toHex(ByteView(data).subspan(255)) + "00", "AABB9000");
@@ -151,7 +156,7 @@ TEST(Transmit, IntermediateChainErrorIsReturned)
     Command c{0x00, 0xDB, 0x3F, 0xFF, data, std::nullopt, false};
     Response r = transmit(t, c, shortOptions());
     EXPECT_EQ(r.sw, 0x6A84);
-    EXPECT_TRUE(t.done());  // the third chunk was never sent
+    EXPECT_TRUE(t.done()); // the third chunk was never sent
 }
 
 TEST(Transmit, GetResponseAssemblesThreeRounds)
@@ -270,7 +275,8 @@ TEST(TransmitLog, SensitiveChainedCommandNeverLogged)
 
     // A 300-byte "secret" whose hex is unmistakable, split by chaining.
     Bytes secret(300);
-    for (std::size_t i = 0; i < secret.size(); ++i) secret[i] = static_cast<std::uint8_t>(0xA5 ^ (i * 7));
+    for (std::size_t i = 0; i < secret.size(); ++i)
+        secret[i] = static_cast<std::uint8_t>(0xA5 ^ (i * 7));
     ScriptedTransport t;
     t.expect("10FE0000FF" + toHex(ByteView(secret).first(255)), "9000");
     t.expect("00FE00002D" + toHex(ByteView(secret).subspan(255)), "C0FFEE9000");
@@ -311,7 +317,8 @@ TEST(TransmitLog, SensitiveCommandGetResponseAnswerRedacted)
     std::string text = ss.str();
     EXPECT_NE(text.find("< [3 bytes redacted] 6102"), std::string::npos) << text;
     EXPECT_NE(text.find("< [2 bytes redacted] 9000"), std::string::npos) << text;
-    for (const char* leak : {"313233", "DEADBE", "EF01"}) EXPECT_EQ(text.find(leak), std::string::npos) << text;
+    for (const char* leak : {"313233", "DEADBE", "EF01"})
+        EXPECT_EQ(text.find(leak), std::string::npos) << text;
     std::remove(path.c_str());
 }
 

@@ -13,27 +13,27 @@ struct RvRow {
 
 class RvTable : public ::testing::TestWithParam<RvRow> {};
 
-TEST_P(RvTable, MapsErrcToCkRv) { EXPECT_EQ(rvFor(GetParam().code), GetParam().rv) << errcName(GetParam().code); }
+TEST_P(RvTable, MapsErrcToCkRv)
+{
+    EXPECT_EQ(rvFor(GetParam().code), GetParam().rv) << errcName(GetParam().code);
+}
 
 INSTANTIATE_TEST_SUITE_P(
     AllRows, RvTable,
-    ::testing::Values(RvRow{Errc::general, CKR_GENERAL_ERROR}, RvRow{Errc::hostMemory, CKR_HOST_MEMORY},
-                      RvRow{Errc::argumentsBad, CKR_ARGUMENTS_BAD}, RvRow{Errc::dataInvalid, CKR_DATA_INVALID},
-                      RvRow{Errc::dataLenRange, CKR_DATA_LEN_RANGE}, RvRow{Errc::bufferTooSmall, CKR_BUFFER_TOO_SMALL},
-                      RvRow{Errc::unsupported, CKR_FUNCTION_NOT_SUPPORTED},
-                      RvRow{Errc::malformedResponse, CKR_DEVICE_ERROR}, RvRow{Errc::deviceError, CKR_DEVICE_ERROR},
-                      RvRow{Errc::deviceRemoved, CKR_DEVICE_REMOVED},
-                      RvRow{Errc::tokenNotPresent, CKR_TOKEN_NOT_PRESENT},
-                      RvRow{Errc::tokenNotRecognized, CKR_TOKEN_NOT_RECOGNIZED},
-                      RvRow{Errc::cardReset, CKR_DEVICE_ERROR}, RvRow{Errc::noService, CKR_DEVICE_ERROR},
-                      RvRow{Errc::sharingViolation, CKR_DEVICE_ERROR}, RvRow{Errc::timeout, CKR_DEVICE_ERROR},
-                      RvRow{Errc::cancelled, CKR_FUNCTION_CANCELED}, RvRow{Errc::pinIncorrect, CKR_PIN_INCORRECT},
-                      RvRow{Errc::pinLocked, CKR_PIN_LOCKED}, RvRow{Errc::pinLenRange, CKR_PIN_LEN_RANGE},
-                      RvRow{Errc::securityStatus, CKR_USER_NOT_LOGGED_IN},
-                      RvRow{Errc::authenticationFailed, CKR_PIN_INCORRECT}, RvRow{Errc::notFound, CKR_DEVICE_ERROR},
-                      RvRow{Errc::conditionsNotSatisfied, CKR_FUNCTION_FAILED},
-                      RvRow{Errc::wrongParameters, CKR_DEVICE_ERROR},
-                      RvRow{Errc::insNotSupported, CKR_FUNCTION_NOT_SUPPORTED}));
+    ::testing::Values(
+        RvRow{Errc::general, CKR_GENERAL_ERROR}, RvRow{Errc::hostMemory, CKR_HOST_MEMORY},
+        RvRow{Errc::argumentsBad, CKR_ARGUMENTS_BAD}, RvRow{Errc::dataInvalid, CKR_DATA_INVALID},
+        RvRow{Errc::dataLenRange, CKR_DATA_LEN_RANGE}, RvRow{Errc::bufferTooSmall, CKR_BUFFER_TOO_SMALL},
+        RvRow{Errc::unsupported, CKR_FUNCTION_NOT_SUPPORTED}, RvRow{Errc::malformedResponse, CKR_DEVICE_ERROR},
+        RvRow{Errc::deviceError, CKR_DEVICE_ERROR}, RvRow{Errc::deviceRemoved, CKR_DEVICE_REMOVED},
+        RvRow{Errc::tokenNotPresent, CKR_TOKEN_NOT_PRESENT}, RvRow{Errc::tokenNotRecognized, CKR_TOKEN_NOT_RECOGNIZED},
+        RvRow{Errc::cardReset, CKR_DEVICE_ERROR}, RvRow{Errc::noService, CKR_DEVICE_ERROR},
+        RvRow{Errc::sharingViolation, CKR_DEVICE_ERROR}, RvRow{Errc::timeout, CKR_DEVICE_ERROR},
+        RvRow{Errc::cancelled, CKR_FUNCTION_CANCELED}, RvRow{Errc::pinIncorrect, CKR_PIN_INCORRECT},
+        RvRow{Errc::pinLocked, CKR_PIN_LOCKED}, RvRow{Errc::pinLenRange, CKR_PIN_LEN_RANGE},
+        RvRow{Errc::securityStatus, CKR_USER_NOT_LOGGED_IN}, RvRow{Errc::authenticationFailed, CKR_PIN_INCORRECT},
+        RvRow{Errc::notFound, CKR_DEVICE_ERROR}, RvRow{Errc::conditionsNotSatisfied, CKR_FUNCTION_FAILED},
+        RvRow{Errc::wrongParameters, CKR_DEVICE_ERROR}, RvRow{Errc::insNotSupported, CKR_FUNCTION_NOT_SUPPORTED}));
 
 TEST(RvNames, KnownAndUnknown)
 {

@@ -97,7 +97,7 @@ TEST(TokenObjects, KeyWithoutCertificateStillHasItsKeysAndPolicy)
     ASSERT_EQ(sig.size(), 2u);
     EXPECT_EQ(sig[0]->getUlong(CKA_KEY_TYPE), CKK_EC);
     EXPECT_TRUE(sig[1]->getBool(CKA_ALWAYS_AUTHENTICATE));
-    EXPECT_EQ(sig[0]->getBytes(CKA_EC_POINT)->size(), 2u + 65u);  // DER OCTET STRING around 04||X||Y
+    EXPECT_EQ(sig[0]->getBytes(CKA_EC_POINT)->size(), 2u + 65u); // DER OCTET STRING around 04||X||Y
     CK_ATTRIBUTE value{CKA_VALUE, nullptr, 0};
     EXPECT_EQ(sig[1]->getAttributeValues(&value, 1), CKR_ATTRIBUTE_SENSITIVE);
 }
@@ -122,5 +122,5 @@ TEST(Mechanisms, FollowTheKeysOnTheCard)
     EXPECT_TRUE(has(CKM_RSA_PKCS_PSS));
     EXPECT_TRUE(has(CKM_ECDSA_SHA256));
     EXPECT_FALSE(has(CKM_EDDSA));
-    EXPECT_FALSE(has(CKM_ECDH1_DERIVE));  // no key with canDerive in this model
+    EXPECT_FALSE(has(CKM_ECDH1_DERIVE)); // no key with canDerive in this model
 }

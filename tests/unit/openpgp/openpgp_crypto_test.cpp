@@ -21,7 +21,8 @@ namespace {
 std::string repeat(const std::string& byteHex, std::size_t n)
 {
     std::string s;
-    for (std::size_t i = 0; i < n; ++i) s += byteHex;
+    for (std::size_t i = 0; i < n; ++i)
+        s += byteHex;
     return s;
 }
 
@@ -121,8 +122,7 @@ TEST_F(OpenPgpCryptoTest, SignRefusals)
               Errc::unsupported);
     EXPECT_EQ(expectError([&] { card->sign(key(1, KeyAlgorithm::rsa, 1024), fromHex(repeat("00", 120))); }).code(),
               Errc::dataLenRange);
-    EXPECT_EQ(expectError([&] { card->sign(key(1, KeyAlgorithm::ecP256, 256), Bytes{}); }).code(),
-              Errc::dataLenRange);
+    EXPECT_EQ(expectError([&] { card->sign(key(1, KeyAlgorithm::ecP256, 256), Bytes{}); }).code(), Errc::dataLenRange);
     ch.expect("002A9E9A33" + toHex(kDigestInfoBytes) + "00", "6982");
     EXPECT_EQ(expectError([&] { card->sign(key(1, KeyAlgorithm::rsa, 2048), kDigestInfoBytes); }).code(),
               Errc::securityStatus);
@@ -177,10 +177,9 @@ TEST_F(OpenPgpCryptoTest, EcdhX25519)
     const std::string data = "A625 7F4922 8620" + toHex(u);
     ch.expect("002A808627" + data + "00", repeat("3C", 32) + "9000");
     EXPECT_EQ(card->deriveEcdh(key(2, KeyAlgorithm::x25519, 255), u), fromHex(repeat("3C", 32)));
-    ch.expect("002A808627" + data + "00", "40" + repeat("3C", 32) + "9000");  // GnuPG's native prefix
+    ch.expect("002A808627" + data + "00", "40" + repeat("3C", 32) + "9000"); // GnuPG's native prefix
     EXPECT_EQ(card->deriveEcdh(key(2, KeyAlgorithm::x25519, 255), u), fromHex(repeat("3C", 32)));
-    EXPECT_EQ(expectError([&] { card->deriveEcdh(key(2, KeyAlgorithm::x25519, 255), concat(Bytes{0x40}, u)); })
-                  .code(),
+    EXPECT_EQ(expectError([&] { card->deriveEcdh(key(2, KeyAlgorithm::x25519, 255), concat(Bytes{0x40}, u)); }).code(),
               Errc::dataLenRange);
     EXPECT_EQ(expectError([&] { card->deriveEcdh(key(3, KeyAlgorithm::x25519, 255), u); }).code(), Errc::unsupported);
 }
@@ -199,7 +198,7 @@ TEST_F(OpenPgpCryptoTest, ExtendedLengthCardUsesItsMaximumResponseLength)
 TEST_F(OpenPgpCryptoTest, GetChallengeInRoundsOfTheCardMaximum)
 {
     pgp::CardSpec s = shortCard();
-    s.extendedCapabilities = fromHex("70 00 0010 0800 00FF 00 00");  // GET CHALLENGE, 16 bytes at most
+    s.extendedCapabilities = fromHex("70 00 0010 0800 00FF 00 00"); // GET CHALLENGE, 16 bytes at most
     auto card = pgp::probeCard(ch, s);
     ch.expect("0084000010", repeat("A1", 16) + "9000");
     ch.expect("0084000004", repeat("A2", 4) + "9000");

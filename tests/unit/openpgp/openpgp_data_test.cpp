@@ -45,11 +45,11 @@ TEST(OpenPgpDataTest, HistoricalBytes)
     CardCapabilities c = parseHistoricalBytes(fromHex("0031C5 73C00140 059000"));
     EXPECT_FALSE(c.commandChaining);
     EXPECT_TRUE(c.extendedLength);
-    c = parseHistoricalBytes(fromHex("80 73C001E0"));  // category 80: no status indicator
+    c = parseHistoricalBytes(fromHex("80 73C001E0")); // category 80: no status indicator
     EXPECT_TRUE(c.commandChaining);
     EXPECT_TRUE(c.extendedLength);
     EXPECT_TRUE(c.extendedLengthInfo);
-    c = parseHistoricalBytes(fromHex("10 73C001E0"));  // unknown category
+    c = parseHistoricalBytes(fromHex("10 73C001E0")); // unknown category
     EXPECT_FALSE(c.extendedLength);
     EXPECT_FALSE(parseHistoricalBytes(Bytes{}).extendedLength);
     expectMalformed([] { parseHistoricalBytes(fromHex("00 31C5 75C001 059000")); }, "compact-TLV past the end");
@@ -89,22 +89,22 @@ TEST(OpenPgpDataTest, KeyAttributes)
         {"01 0800 0020 00", KeyAlgorithm::rsa, 2048},
         {"01 1000 0011", KeyAlgorithm::rsa, 4096},
         {"13 2A8648CE3D030107", KeyAlgorithm::ecP256, 256},
-        {"12 2A8648CE3D030107 FF", KeyAlgorithm::ecP256, 256},  // with the import-format byte
+        {"12 2A8648CE3D030107 FF", KeyAlgorithm::ecP256, 256}, // with the import-format byte
         {"13 2B81040022", KeyAlgorithm::ecP384, 384},
         {"12 2B81040023", KeyAlgorithm::ecP521, 521},
         {"16 2B06010401DA470F01", KeyAlgorithm::ed25519, 255},
         {"16 2B6570", KeyAlgorithm::ed25519, 255},
         {"12 2B060104019755010501", KeyAlgorithm::x25519, 255},
         {"12 2B656E", KeyAlgorithm::x25519, 255},
-        {"13 2B2403030208010107", std::nullopt, 0},        // brainpoolP256r1: no model algorithm
-        {"16 2A8648CE3D030107", std::nullopt, 0},          // EdDSA on a NIST curve
-        {"13 2B06010401DA470F01", std::nullopt, 0},        // ECDSA on Ed25519
-        {"12 2B06010401DA470F01", std::nullopt, 0},        // ECDH on Ed25519
-        {"16 2B060104019755010501", std::nullopt, 0},      // EdDSA on Curve25519
-        {"13 2A8648CE3D03010700FF", std::nullopt, 0},      // trailing garbage
-        {"13 2A8648CE3D0301", std::nullopt, 0},            // truncated OID
-        {"01 0800", std::nullopt, 0},                      // truncated RSA
-        {"01 0010 0020 00", std::nullopt, 0},              // 16-bit RSA
+        {"13 2B2403030208010107", std::nullopt, 0},   // brainpoolP256r1: no model algorithm
+        {"16 2A8648CE3D030107", std::nullopt, 0},     // EdDSA on a NIST curve
+        {"13 2B06010401DA470F01", std::nullopt, 0},   // ECDSA on Ed25519
+        {"12 2B06010401DA470F01", std::nullopt, 0},   // ECDH on Ed25519
+        {"16 2B060104019755010501", std::nullopt, 0}, // EdDSA on Curve25519
+        {"13 2A8648CE3D03010700FF", std::nullopt, 0}, // trailing garbage
+        {"13 2A8648CE3D0301", std::nullopt, 0},       // truncated OID
+        {"01 0800", std::nullopt, 0},                 // truncated RSA
+        {"01 0010 0020 00", std::nullopt, 0},         // 16-bit RSA
         {"", std::nullopt, 0},
         {"42 00", std::nullopt, 0},
     };
@@ -134,10 +134,10 @@ TEST(OpenPgpDataTest, KeyPresenceFromKeyInformationOrFingerprint)
     pgp::CardSpec s;
     s.attributes = {pgp::rsaAttributes(2048), pgp::rsaAttributes(2048), pgp::rsaAttributes(2048)};
     s.fingerprints = {{pgp::fingerprint(1), {}, {}}};
-    s.keyInformation = fromHex("010002020300 8102");  // 81: attestation key, not ours
+    s.keyInformation = fromHex("010002020300 8102"); // 81: attestation key, not ours
     ApplicationData d = parseApplicationData(pgp::applicationData(s));
-    EXPECT_TRUE(d.keyPresent(0));   // fingerprint set
-    EXPECT_TRUE(d.keyPresent(1));   // imported, fingerprint not yet written
+    EXPECT_TRUE(d.keyPresent(0)); // fingerprint set
+    EXPECT_TRUE(d.keyPresent(1)); // imported, fingerprint not yet written
     EXPECT_FALSE(d.keyPresent(2));
     EXPECT_FALSE(d.keyPresent(3));
     EXPECT_EQ(d.keyStatus[1], KeyStatus::imported);
@@ -186,8 +186,8 @@ TEST(OpenPgpDataTest, AlgorithmInformationInside6EIsNotMistakenForAttributes)
 TEST(OpenPgpDataTest, CardholderName)
 {
     EXPECT_EQ(parseCardholderName(fromHex("6513 5B11 446F653C3C416C6963653C4D617269653C")), "Doe Alice Marie");
-    EXPECT_EQ(parseCardholderName(fromHex("5B03 E96C65")), "\xC3\xA9le");  // Latin-1 to UTF-8, unwrapped
-    EXPECT_EQ(parseCardholderName(fromHex("6507 5B05 41 0A 1B 42 7F")), "AB");  // control characters dropped
+    EXPECT_EQ(parseCardholderName(fromHex("5B03 E96C65")), "\xC3\xA9le");      // Latin-1 to UTF-8, unwrapped
+    EXPECT_EQ(parseCardholderName(fromHex("6507 5B05 41 0A 1B 42 7F")), "AB"); // control characters dropped
     EXPECT_EQ(parseCardholderName(fromHex("6504 5B02 3C3C")), "");
     EXPECT_EQ(parseCardholderName(fromHex("6504 5F3501 39")), "");
     expectMalformed([] { parseCardholderName(fromHex("6505 5B09 4142")); }, "name past its parent");
@@ -200,7 +200,7 @@ TEST(OpenPgpDataTest, Tables)
     EXPECT_EQ(manufacturerName(0x1234), "OpenPGP");
     for (const auto& slot : kKeySlots) {
         EXPECT_EQ(findSlot(slot.reference), &slot);
-        EXPECT_EQ(slot.occurrence, 3 - slot.reference);  // 7F21 order: AUT, DEC, SIG
+        EXPECT_EQ(slot.occurrence, 3 - slot.reference); // 7F21 order: AUT, DEC, SIG
     }
     EXPECT_EQ(findSlot(4), nullptr);
     EXPECT_EQ(fieldBytes(KeyAlgorithm::ecP521, 521), 66u);

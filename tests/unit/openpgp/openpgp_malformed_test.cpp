@@ -33,8 +33,7 @@ pgp::CardSpec fullSpec()
 
 // Parses, and either succeeds or throws Error(malformedResponse); anything
 // else (another exception, a crash) fails the test.
-template <typename F>
-bool parsesOrMalformed(F&& f)
+template <typename F> bool parsesOrMalformed(F&& f)
 {
     try {
         f();
@@ -71,8 +70,9 @@ TEST(OpenPgpMalformedTest, BitFlippedApplicationDataNeverCrashes)
 
 TEST(OpenPgpMalformedTest, GarbageApplicationData)
 {
-    for (const std::string& hex : std::vector<std::string>{"", "00", "FFFFFF", "6E00", "6E81", "6E8405FFFFFFFF", "4F00",
-                                  "6E 12 4F10 D276000124010304000F123456780000"}) {  // no C4, no C5
+    for (const std::string& hex :
+         std::vector<std::string>{"", "00", "FFFFFF", "6E00", "6E81", "6E8405FFFFFFFF", "4F00",
+                                  "6E 12 4F10 D276000124010304000F123456780000"}) { // no C4, no C5
         EXPECT_FALSE(parsesOrMalformed([&] { parseApplicationData(fromHex(hex)); })) << hex;
     }
 }
@@ -134,13 +134,13 @@ TEST(OpenPgpMalformedTest, PublicKeyTemplates)
     Bytes offCurve = pgp::ecPublicPoint(ec.get());
     offCurve.back() ^= 0x01;
     const std::vector<Row> rows{
-        {rsaAttr, "7F49 04 8202 0101"},                               // no modulus
-        {rsaAttr, "7F49 06 8101 05 8201 03"},                         // 3-bit modulus
-        {rsaAttr, "7F49 03 8101 05"},                                 // no exponent
-        {p256, "7F49 02 8100"},                                       // no point
-        {p256, pgp::hex(pgp::pointPublicKeyTemplate(offCurve))},      // point off the curve
+        {rsaAttr, "7F49 04 8202 0101"},                          // no modulus
+        {rsaAttr, "7F49 06 8101 05 8201 03"},                    // 3-bit modulus
+        {rsaAttr, "7F49 03 8101 05"},                            // no exponent
+        {p256, "7F49 02 8100"},                                  // no point
+        {p256, pgp::hex(pgp::pointPublicKeyTemplate(offCurve))}, // point off the curve
         {p256, pgp::hex(pgp::pointPublicKeyTemplate(fromHex("04 0102")))},
-        {ed, pgp::hex(pgp::pointPublicKeyTemplate(Bytes(31, 0x01)))},  // 31-byte Ed25519 key
+        {ed, pgp::hex(pgp::pointPublicKeyTemplate(Bytes(31, 0x01)))}, // 31-byte Ed25519 key
         {ed, "7F49 02 86 05"},
         {ed, "FFFF"},
     };
@@ -154,8 +154,8 @@ TEST(OpenPgpMalformedTest, CertificateAnswers)
     pgp::Pkey ec = pgp::makeEcKey("P-256");
     const Bytes cert = pgp::selfSignedCertificate(ec.get(), "x");
     EXPECT_EQ(certificateFromAnswer(cert), cert);
-    EXPECT_EQ(certificateFromAnswer(concat(cert, fromHex("0000"))), cert);  // trailing bytes dropped
-    EXPECT_EQ(certificateFromAnswer(apdu::tlv(0x7F21, cert)), cert);        // wrapped in 7F21
+    EXPECT_EQ(certificateFromAnswer(concat(cert, fromHex("0000"))), cert); // trailing bytes dropped
+    EXPECT_EQ(certificateFromAnswer(apdu::tlv(0x7F21, cert)), cert);       // wrapped in 7F21
     EXPECT_FALSE(certificateFromAnswer(Bytes{}).has_value());
     EXPECT_FALSE(certificateFromAnswer(fromHex("308201")).has_value());
     EXPECT_FALSE(certificateFromAnswer(ByteView(cert.data(), cert.size() - 1)).has_value());
@@ -171,12 +171,12 @@ TEST(OpenPgpMalformedTest, BadKeysAreSkippedTheRestIsRead)
     auto card = pgp::probeCard(ch, fullSpec());
     ASSERT_NE(card, nullptr);
     pgp::Pkey ed = pgp::makeRawKey("ED25519");
-    ch.expect(pgp::getDataHex(0x65, true), "65 05 5B 09 41 9000");  // broken cardholder data
-    ch.expect(pgp::readPublicKeyHex(0xB6, true), "7F49 04 8202 0101 9000");  // RSA without modulus
+    ch.expect(pgp::getDataHex(0x65, true), "65 05 5B 09 41 9000");          // broken cardholder data
+    ch.expect(pgp::readPublicKeyHex(0xB6, true), "7F49 04 8202 0101 9000"); // RSA without modulus
     ch.expect(pgp::readPublicKeyHex(0xB8, true), "6A88");
     ch.expect(pgp::readPublicKeyHex(0xA4, true), pgp::ok(pgp::pointPublicKeyTemplate(pgp::rawPublicKey(ed.get()))));
     ch.expect(pgp::selectDataHex(0), "9000");
-    ch.expect(pgp::getDataHex(0x7F21, true), "DEADBEEF 9000");  // not a certificate
+    ch.expect(pgp::getDataHex(0x7F21, true), "DEADBEEF 9000"); // not a certificate
     TokenModel t = card->readToken();
     EXPECT_EQ(t.label, "OpenPGP card 12345678");
     ASSERT_EQ(t.keys.size(), 1u);
@@ -188,13 +188,13 @@ TEST(OpenPgpMalformedTest, UnknownAlgorithmAttributesSkipTheKey)
 {
     ReplayChannel ch;
     pgp::CardSpec s = fullSpec();
-    s.attributes[0] = pgp::curveAttributes(0x13, "2B2403030208010107");  // brainpoolP256r1
+    s.attributes[0] = pgp::curveAttributes(0x13, "2B2403030208010107"); // brainpoolP256r1
     s.fingerprints = {{pgp::fingerprint(1), {}, {}}};
     s.keyInformation.reset();
     auto card = pgp::probeCard(ch, s);
     ASSERT_NE(card, nullptr);
     ch.expect(pgp::getDataHex(0x65, true), "9000");
-    TokenModel t = card->readToken();  // no GET PUBLIC KEY for a key the model cannot hold
+    TokenModel t = card->readToken(); // no GET PUBLIC KEY for a key the model cannot hold
     EXPECT_TRUE(t.keys.empty());
 }
 

@@ -72,7 +72,7 @@ TEST_F(OpenPgpPinTest, VerifySendsThePinUnpaddedAndSensitive)
     ASSERT_EQ(ch.sent().size(), 4u);
     EXPECT_TRUE(ch.sent()[2].sensitive);
     EXPECT_TRUE(ch.sent()[3].sensitive);
-    ch.expect("002000820C C3A9C3A9C3A9C3A9C3A9C3A9", "9000");  // UTF-8 bytes as they are
+    ch.expect("002000820C C3A9C3A9C3A9C3A9C3A9C3A9", "9000"); // UTF-8 bytes as they are
     card->verifyPin(0x82, SecureBytes(std::string_view("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9")));
 }
 
@@ -98,7 +98,7 @@ TEST_F(OpenPgpPinTest, SecurityStatusAnswerReadsTheCounterFromC4)
     EXPECT_EQ(e.code(), Errc::pinIncorrect);
     EXPECT_EQ(e.retriesLeft(), 1);
     ch.expect(kVerify82, "6982");
-    ch.expect(pgp::getDataHex(0xC4), "C407 00202020 000003 9000");  // wrapped in C4, counter 0
+    ch.expect(pgp::getDataHex(0xC4), "C407 00202020 000003 9000"); // wrapped in C4, counter 0
     EXPECT_EQ(expectError([&] { card->verifyPin(0x82, pin); }).code(), Errc::pinLocked);
 }
 
@@ -107,10 +107,10 @@ TEST_F(OpenPgpPinTest, PinLengthCheckedBeforeAnyApdu)
     const std::size_t before = ch.transmitted();
     EXPECT_EQ(expectError([&] { card->verifyPin(0x82, SecureBytes(std::string_view("12345"))); }).code(),
               Errc::pinLenRange);
-    const std::string tooLong(33, '1');  // C4 says 32 at most
+    const std::string tooLong(33, '1'); // C4 says 32 at most
     EXPECT_EQ(expectError([&] { card->verifyPin(0x82, SecureBytes(std::string_view(tooLong))); }).code(),
               Errc::pinLenRange);
-    EXPECT_EQ(expectError([&] { card->verifyPin(0x83, pin); }).code(), Errc::pinLenRange);  // PW3: 8 at least
+    EXPECT_EQ(expectError([&] { card->verifyPin(0x83, pin); }).code(), Errc::pinLenRange); // PW3: 8 at least
     EXPECT_EQ(ch.transmitted(), before);
 }
 
@@ -153,7 +153,7 @@ TEST_F(OpenPgpPinTest, ResetRefusedFallsBackForGood)
 TEST_F(OpenPgpPinTest, ResetIgnoredByTheCardFallsBack)
 {
     ch.expect("0020FF82", "9000");
-    ch.expect("00200082", "9000");  // still verified: P1 was ignored
+    ch.expect("00200082", "9000"); // still verified: P1 was ignored
     EXPECT_FALSE(card->resetPinState(0x82));
     EXPECT_TRUE(card->quirks().noPinReset);
 }
@@ -163,7 +163,7 @@ TEST_F(OpenPgpPinTest, ChangePinAddressesPw1As81)
     ch.expect("002400810C 313233343536 363534333231", "9000");
     card->changePin(0x82, pin, SecureBytes(std::string_view("654321")));
     EXPECT_TRUE(ch.sent().back().sensitive);
-    ch.expect("0024008310 3132333435363738 3837363534333231", "63C1");  // PW3 is 83
+    ch.expect("0024008310 3132333435363738 3837363534333231", "63C1"); // PW3 is 83
     Error e = expectError([&] {
         card->changePin(0x83, SecureBytes(std::string_view("12345678")), SecureBytes(std::string_view("87654321")));
     });
@@ -176,7 +176,7 @@ TEST_F(OpenPgpPinTest, UnblockWithTheResettingCode)
     ch.expect("002C00810E 3132333435363738 313233343536", "9000");
     card->unblockPin(SecureBytes(std::string_view("12345678")), pin);
     EXPECT_TRUE(ch.sent().back().sensitive);
-    EXPECT_EQ(expectError([&] { card->unblockPin(pin, pin); }).code(), Errc::pinLenRange);  // RC: 8 at least
+    EXPECT_EQ(expectError([&] { card->unblockPin(pin, pin); }).code(), Errc::pinLenRange); // RC: 8 at least
 }
 
 TEST_F(OpenPgpPinTest, PinRuleVerifiesOperatesAndResetsInOneTransaction)
@@ -211,7 +211,7 @@ TEST(OpenPgpKdfTest, ParsesAndHashesKnownAnswer)
 
 TEST(OpenPgpKdfTest, Sha512AndSaltPerPassword)
 {
-    openpgp::KdfParameters kdf = openpgp::parseKdf(fromHex("F9 2A" + kdfDo("0A")));  // wrapped in F9
+    openpgp::KdfParameters kdf = openpgp::parseKdf(fromHex("F9 2A" + kdfDo("0A"))); // wrapped in F9
     EXPECT_EQ(kdf.hash, 0x0A);
     SecureBytes h = openpgp::kdfHashPin(kdf, openpgp::PasswordKind::pw3, SecureBytes(std::string_view("12345678")));
     // Independent computation: SHA-512 over (salt PW3 || PIN) repeated to 0x20000 octets.
@@ -219,15 +219,16 @@ TEST(OpenPgpKdfTest, Sha512AndSaltPerPassword)
     std::string unit(salt.begin(), salt.end());
     unit += "12345678";
     std::string all;
-    while (all.size() < 0x20000) all += unit;
+    while (all.size() < 0x20000)
+        all += unit;
     all.resize(0x20000);
     unsigned char md[64];
     unsigned int len = 0;
     EVP_Digest(all.data(), all.size(), md, &len, EVP_sha512(), nullptr);
     EXPECT_EQ(toHex(h.view()), toHex(ByteView(md, len)));
-    SecureBytes rc = openpgp::kdfHashPin(kdf, openpgp::PasswordKind::resettingCode,
-                                         SecureBytes(std::string_view("12345678")));
-    EXPECT_NE(toHex(rc.view()), toHex(h.view()));  // another salt
+    SecureBytes rc =
+        openpgp::kdfHashPin(kdf, openpgp::PasswordKind::resettingCode, SecureBytes(std::string_view("12345678")));
+    EXPECT_NE(toHex(rc.view()), toHex(h.view())); // another salt
 }
 
 TEST(OpenPgpKdfTest, CountBelowInputHashesOnce)
@@ -241,11 +242,12 @@ TEST(OpenPgpKdfTest, InactiveAndMalformed)
 {
     EXPECT_FALSE(openpgp::parseKdf(fromHex("810100")).active());
     EXPECT_FALSE(openpgp::parseKdf(Bytes{}).active());
-    for (const std::string& bad : std::vector<std::string>{"8101 03 8201 07 830400020000 8408" + kSalt,  // unknown hash
-                                  "8101 03 8201 08 8303000200 8408" + kSalt,    // count not 4 bytes
-                                  "8101 03 8201 08 830400020000",                // no PW1 salt
-                                  "8101 03 8201 08 8304FFFFFFFF 8408" + kSalt,  // count past the bound
-                                  "8101 04",                                     // unknown algorithm
+    for (const std::string& bad :
+         std::vector<std::string>{"8101 03 8201 07 830400020000 8408" + kSalt, // unknown hash
+                                  "8101 03 8201 08 8303000200 8408" + kSalt,   // count not 4 bytes
+                                  "8101 03 8201 08 830400020000",              // no PW1 salt
+                                  "8101 03 8201 08 8304FFFFFFFF 8408" + kSalt, // count past the bound
+                                  "8101 04",                                   // unknown algorithm
                                   "8102 0303", "81", "8105 03"}) {
         try {
             openpgp::parseKdf(fromHex(bad));
@@ -266,8 +268,7 @@ TEST(OpenPgpKdfCardTest, VerifySendsTheHashWhenTheCardHasAKdf)
     card->verifyPin(0x82, SecureBytes(std::string_view("123456")));
     // With a KDF the card's maximum length is the hash's: a long PIN is fine.
     const std::string longPin(40, '7');
-    ch.expect("0020008220" + toHex(openpgp::kdfHashPin(openpgp::parseKdf(fromHex(kdfDo())),
-                                                       openpgp::PasswordKind::pw1,
+    ch.expect("0020008220" + toHex(openpgp::kdfHashPin(openpgp::parseKdf(fromHex(kdfDo())), openpgp::PasswordKind::pw1,
                                                        SecureBytes(std::string_view(longPin)))
                                        .view()),
               "9000");

@@ -42,8 +42,8 @@ Bytes selfSignedCertificate(EVP_PKEY* key, const std::string& commonName)
     X509_gmtime_adj(X509_getm_notAfter(x.get()), 3600L * 24 * 365);
     X509_set_pubkey(x.get(), key);
     X509_NAME* name = X509_get_subject_name(x.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(commonName.c_str()),
-                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(commonName.c_str()), -1,
+                               -1, 0);
     X509_set_issuer_name(x.get(), name);
     const EVP_MD* md = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
     if (X509_sign(x.get(), key, md) <= 0) throw std::runtime_error("X509_sign");
@@ -93,7 +93,10 @@ Bytes bnParam(EVP_PKEY* key, const char* name)
     return out;
 }
 
-Bytes u16(std::uint16_t v) { return Bytes{static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v & 0xFF)}; }
+Bytes u16(std::uint16_t v)
+{
+    return Bytes{static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v & 0xFF)};
+}
 
 } // namespace
 
@@ -130,7 +133,8 @@ Bytes aidBytes(const CardSpec& spec)
     aid.push_back(spec.versionMinor);
     Bytes m = u16(spec.manufacturer);
     aid.insert(aid.end(), m.begin(), m.end());
-    for (int shift = 24; shift >= 0; shift -= 8) aid.push_back(static_cast<std::uint8_t>(spec.serial >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+        aid.push_back(static_cast<std::uint8_t>(spec.serial >> shift));
     aid.push_back(0x00);
     aid.push_back(0x00);
     return aid;
@@ -139,7 +143,8 @@ Bytes aidBytes(const CardSpec& spec)
 Bytes fingerprint(std::uint8_t seed)
 {
     Bytes f(20);
-    for (std::size_t i = 0; i < f.size(); ++i) f[i] = static_cast<std::uint8_t>(seed + i + 1);
+    for (std::size_t i = 0; i < f.size(); ++i)
+        f[i] = static_cast<std::uint8_t>(seed + i + 1);
     return f;
 }
 
@@ -178,9 +183,15 @@ Bytes applicationData(const CardSpec& spec)
     return top.wrap(0x6E);
 }
 
-std::string hex(ByteView b) { return toHex(b); }
+std::string hex(ByteView b)
+{
+    return toHex(b);
+}
 
-std::string ok(ByteView data) { return toHex(data) + "9000"; }
+std::string ok(ByteView data)
+{
+    return toHex(data) + "9000";
+}
 
 std::string getDataHex(std::uint32_t tag, bool extended)
 {
@@ -191,7 +202,10 @@ std::string getDataHex(std::uint32_t tag, bool extended)
 std::string readPublicKeyHex(std::uint8_t crt, bool extended)
 {
     const std::string data = toHex(Bytes{crt, 0x00});
-    return extended ? "00478100" "000002" + data + "0800" : "0047810002" + data + "00";
+    return extended ? "00478100"
+                      "000002" +
+                          data + "0800"
+                    : "0047810002" + data + "00";
 }
 
 std::string selectDataHex(std::uint8_t occurrence, bool lengthPrefix)
@@ -200,8 +214,7 @@ std::string selectDataHex(std::uint8_t occurrence, bool lengthPrefix)
 }
 
 std::unique_ptr<drivers::openpgp::OpenPgpCard> probeCard(ReplayChannel& ch, const CardSpec& spec,
-                                                          const std::string& kdfAnswer,
-                                                          const std::string& versionAnswer)
+                                                         const std::string& kdfAnswer, const std::string& versionAnswer)
 {
     ch.expect(kSelectCmd, kSelectOk);
     ch.expect(getDataHex(0x6E), ok(applicationData(spec)));

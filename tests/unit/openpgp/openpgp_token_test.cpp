@@ -78,7 +78,7 @@ const CardKey* keyFor(const TokenModel& t, std::uint8_t reference)
     return nullptr;
 }
 
-const std::string kCardholder = "6515 5B0A 446F653C3C416C696365 5F2D02656E 5F350139 9000";  // "Doe<<Alice"
+const std::string kCardholder = "6515 5B0A 446F653C3C416C696365 5F2D02656E 5F350139 9000"; // "Doe<<Alice"
 
 } // namespace
 
@@ -92,12 +92,12 @@ TEST_F(OpenPgpTokenTest, ProbeAndReadThreeKeyCard34)
     EXPECT_FALSE(card->quirks().pw1ValidForSeveral);
     EXPECT_FALSE(card->quirks().singleCertificate);
     EXPECT_TRUE(card->quirks().getChallenge);
-    EXPECT_EQ(ch.transmitted(), 3u);  // SELECT, GET DATA 6E, GET DATA F9
+    EXPECT_EQ(ch.transmitted(), 3u); // SELECT, GET DATA 6E, GET DATA F9
 
     ch.expect(pgp::getDataHex(0x65, true), kCardholder);
     expectKeys34();
     TokenModel t = card->readToken();
-    EXPECT_EQ(ch.transmitted(), 3u + 10u);  // readToken: 65, then 3 x (47, A5, CA 7F21)
+    EXPECT_EQ(ch.transmitted(), 3u + 10u); // readToken: 65, then 3 x (47, A5, CA 7F21)
     EXPECT_EQ(ch.remaining(), 0u);
 
     EXPECT_EQ(t.label, "Doe Alice");
@@ -127,7 +127,7 @@ TEST_F(OpenPgpTokenTest, ProbeAndReadThreeKeyCard34)
     EXPECT_FALSE(sig->canDecrypt);
     EXPECT_FALSE(sig->canDerive);
     EXPECT_EQ(sig->pinReference, 0x81);
-    EXPECT_EQ(sig->pinPolicy, PinPolicy::always);  // C4 byte 1 = 00
+    EXPECT_EQ(sig->pinPolicy, PinPolicy::always); // C4 byte 1 = 00
     EXPECT_EQ(sig->rsaSignInput, RsaSignInput::digestInfo);
     EXPECT_FALSE(sig->rsaDecryptReturnsPaddedBlock);
 
@@ -168,11 +168,11 @@ TEST_F(OpenPgpTokenTest, SecondReadTokenRereadsApplicationData)
     card->readToken();
 
     pgp::CardSpec changed = spec34();
-    changed.pwStatus = fromHex("01 7F 7F 7F 01 00 03");  // PW1 valid for several, one try left
+    changed.pwStatus = fromHex("01 7F 7F 7F 01 00 03"); // PW1 valid for several, one try left
     changed.fingerprints[1].clear();
-    changed.keyInformation = fromHex("010102000301");  // decryption key deleted
+    changed.keyInformation = fromHex("010102000301"); // decryption key deleted
     ch.expect(pgp::getDataHex(0x6E, true), pgp::ok(pgp::applicationData(changed)));
-    ch.expect(pgp::getDataHex(0xF9), "810100 9000");  // the KDF-DO is small: short Le
+    ch.expect(pgp::getDataHex(0xF9), "810100 9000"); // the KDF-DO is small: short Le
     ch.expect(pgp::getDataHex(0x65, true), "6A88");
     ch.expect(pgp::readPublicKeyHex(0xB6, true), pgp::ok(pgp::rsaPublicKeyTemplate(m().rsaSig.get())));
     ch.expect(pgp::selectDataHex(2), "9000");
@@ -214,13 +214,13 @@ TEST_F(OpenPgpTokenTest, Card21ShortApdusOneCertificate)
     s.versionMinor = 1;
     s.manufacturer = 0x0005;
     s.serial = 0x00000ABC;
-    s.historical = fromHex("0031C5 73C00180 059000");  // chaining only
+    s.historical = fromHex("0031C5 73C00180 059000"); // chaining only
     s.extendedLength.reset();
     s.extendedCapabilities = fromHex("30 00 0000 0800 00FF 00FF");
     s.attributes = {pgp::rsaAttributes(2048), pgp::rsaAttributes(2048), pgp::rsaAttributes(2048)};
     s.fingerprints = {{pgp::fingerprint(1), pgp::fingerprint(2), {}}};
     s.pwStatus = fromHex("01 20 20 20 02 00 03");
-    s.wrapInDiscretionary = false;  // C0-C5 directly in 6E
+    s.wrapInDiscretionary = false; // C0-C5 directly in 6E
     auto card = pgp::probeCard(ch, s);
     ASSERT_NE(card, nullptr);
     EXPECT_EQ(ch.transmitted(), 2u);
@@ -318,8 +318,8 @@ TEST_F(OpenPgpTokenTest, CertificateOfAnotherKeyIsDroppedAndSelectionReset)
     ch.expect(pgp::getDataHex(0x65, true), "9000");
     ch.expect(pgp::readPublicKeyHex(0xB6, true), pgp::ok(pgp::rsaPublicKeyTemplate(m().rsaSig.get())));
     ch.expect(pgp::selectDataHex(2), "9000");
-    ch.expect(pgp::getDataHex(0x7F21, true), pgp::ok(m().certAut));  // a certificate for another key
-    ch.expect(pgp::selectDataHex(0), "9000");  // leave the first occurrence selected
+    ch.expect(pgp::getDataHex(0x7F21, true), pgp::ok(m().certAut)); // a certificate for another key
+    ch.expect(pgp::selectDataHex(0), "9000");                       // leave the first occurrence selected
     TokenModel t = card->readToken();
     ASSERT_EQ(t.keys.size(), 1u);
     EXPECT_FALSE(t.keys[0].certificate.has_value());
@@ -363,7 +363,7 @@ TEST_F(OpenPgpTokenTest, RegistryTriesPivFirstThenOpenPgp)
     ASSERT_EQ(registry.drivers().size(), 2u);
     EXPECT_EQ(registry.drivers()[0]->name(), "PIV");
     EXPECT_EQ(registry.drivers()[1]->name(), "OpenPGP");
-    ch.expect("00A4040009A00000030800001000 00", "6A82");  // PIV SELECT refused
+    ch.expect("00A4040009A00000030800001000 00", "6A82"); // PIV SELECT refused
     ch.expect(pgp::kSelectCmd, pgp::kSelectOk);
     ch.expect(pgp::getDataHex(0x6E), pgp::ok(pgp::applicationData(spec34())));
     ch.expect(pgp::getDataHex(0xF9), "6A88");

@@ -52,7 +52,7 @@ const RvCase kCases[] = {
     {0x8010001CL, "SCARD_E_CARD_UNSUPPORTED", Errc::deviceError},
     {0x8010001DL, "SCARD_E_NO_SERVICE", Errc::noService},
     {0x8010001EL, "SCARD_E_SERVICE_STOPPED", Errc::noService},
-    {0x8010001FL, "SCARD_E_UNSUPPORTED_FEATURE", Errc::deviceError},  // == SCARD_E_UNEXPECTED
+    {0x8010001FL, "SCARD_E_UNSUPPORTED_FEATURE", Errc::deviceError}, // == SCARD_E_UNEXPECTED
     {0x80100020L, "SCARD_E_ICC_INSTALLATION", Errc::deviceError},
     {0x80100021L, "SCARD_E_ICC_CREATEORDER", Errc::deviceError},
     {0x80100023L, "SCARD_E_DIR_NOT_FOUND", Errc::deviceError},

@@ -31,7 +31,8 @@ CardKey keyAt(std::uint8_t reference, KeyAlgorithm algorithm, unsigned bits)
 std::string repeatHex(const char* byteHex, std::size_t count)
 {
     std::string s;
-    for (std::size_t i = 0; i < count; ++i) s += byteHex;
+    for (std::size_t i = 0; i < count; ++i)
+        s += byteHex;
     return s;
 }
 
@@ -59,8 +60,7 @@ TEST_F(PivCryptoTest, RsaSignSendsFullBlockAndReturnsSignature)
     CardKey key = keyAt(0x9A, KeyAlgorithm::rsa, 2048);
     Bytes block(256, 0xAB);
     const std::string sig = repeatHex("5A", 256);
-    ch.expect("0087079A 00010A 7C820106 8200 81820100" + test::hex(block) + "0100",
-              "7C820104 82820100" + sig + "9000");
+    ch.expect("0087079A 00010A 7C820106 8200 81820100" + test::hex(block) + "0100", "7C820104 82820100" + sig + "9000");
     EXPECT_EQ(test::hex(card.sign(key, block)), sig);
     EXPECT_FALSE(ch.sent()[0].sensitive);
 }
@@ -78,7 +78,7 @@ TEST_F(PivCryptoTest, RsaDecryptReturnsPaddedBlockWithLeadingZero)
     CardKey key = keyAt(0x9D, KeyAlgorithm::rsa, 2048);
     Bytes ct(256, 0x11);
     ch.expect("0087079D 00010A 7C820106 8200 81820100" + test::hex(ct) + "0100",
-              "7C820102 8281FF 02" + repeatHex("33", 254) + "9000");  // card dropped the leading 00
+              "7C820102 8281FF 02" + repeatHex("33", 254) + "9000"); // card dropped the leading 00
     Bytes block = card.decrypt(key, ct);
     ASSERT_EQ(block.size(), 256u);
     EXPECT_EQ(block[0], 0x00);
@@ -101,7 +101,8 @@ TEST_F(PivCryptoTest, EcdsaHashIsFittedToTheField)
     CardKey p384 = keyAt(0x9E, KeyAlgorithm::ecP384, 384);
     Bytes sha256(32, 0x77);
     const std::string der = "3006 020101 020102";
-    ch.expect("0087149E 36 7C34 8200 8130" + repeatHex("00", 16) + test::hex(sha256) + "00", "7C0A 8208" + der + "9000");
+    ch.expect("0087149E 36 7C34 8200 8130" + repeatHex("00", 16) + test::hex(sha256) + "00",
+              "7C0A 8208" + der + "9000");
     Bytes raw = card.sign(p384, sha256);
     ASSERT_EQ(raw.size(), 96u);
     EXPECT_EQ(raw[47], 0x01);
@@ -136,10 +137,10 @@ TEST_F(PivCryptoTest, EcdsaDerConversionTable)
         OPENSSL_free(der);
         ECDSA_SIG_free(sig);
     }
-    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("3006020101020102 00"), 32), Error);   // trailing byte
-    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("3006020101"), 32), Error);            // truncated
-    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("3026 020101 022101" + repeatHex("FF", 32)), 32), Error);  // s too big
-    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("300602010102 01FF"), 32), Error);     // negative s
+    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("3006020101020102 00"), 32), Error); // trailing byte
+    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("3006020101"), 32), Error);          // truncated
+    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("3026 020101 022101" + repeatHex("FF", 32)), 32), Error); // s too big
+    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("300602010102 01FF"), 32), Error); // negative s
     EXPECT_THROW((void)piv::ecdsaDerToRaw(Bytes{}, 32), Error);
 }
 
@@ -171,13 +172,13 @@ TEST_F(PivCryptoTest, CardErrorsAndMalformedAnswers)
     EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::securityStatus);
     ch.expect(cmd, "9000");
     EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::malformedResponse);
-    ch.expect(cmd, "7C03 8101AA 9000");  // no 82
+    ch.expect(cmd, "7C03 8101AA 9000"); // no 82
     EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::malformedResponse);
-    ch.expect(cmd, "7C02 8200 9000");  // empty 82
+    ch.expect(cmd, "7C02 8200 9000"); // empty 82
     EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::malformedResponse);
-    ch.expect(cmd, "7C10 8200 9000");  // 7C overruns
+    ch.expect(cmd, "7C10 8200 9000"); // 7C overruns
     EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::malformedResponse);
-    ch.expect(cmd, "7C05 8203 DEADBE 9000");  // 82 is not DER
+    ch.expect(cmd, "7C05 8203 DEADBE 9000"); // 82 is not DER
     EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::malformedResponse);
 }
 

@@ -20,7 +20,7 @@ namespace {
 
 struct MalformedCase {
     const char* name;
-    const char* hex;  // GET DATA answer data (no SW)
+    const char* hex; // GET DATA answer data (no SW)
 };
 
 const MalformedCase kMalformedContainers[] = {
@@ -116,11 +116,11 @@ TEST(PivKeys, TrailingBytesAfterCertificateAreDropped)
 
 TEST(PivKeys, MetadataKeyErrors)
 {
-    EXPECT_THROW((void)piv::keyFromMetadata(0x11, fromHex("8603040102")), Error);  // not on curve / short
-    EXPECT_THROW((void)piv::keyFromMetadata(0x11, fromHex("8100")), Error);        // no 86
-    EXPECT_THROW((void)piv::keyFromMetadata(0x07, fromHex("810101")), Error);      // no exponent
-    EXPECT_THROW((void)piv::keyFromMetadata(0x99, fromHex("860100")), Error);      // unknown algorithm
-    EXPECT_THROW((void)piv::keyFromMetadata(0x11, fromHex("8605")), Error);        // truncated TLV
+    EXPECT_THROW((void)piv::keyFromMetadata(0x11, fromHex("8603040102")), Error); // not on curve / short
+    EXPECT_THROW((void)piv::keyFromMetadata(0x11, fromHex("8100")), Error);       // no 86
+    EXPECT_THROW((void)piv::keyFromMetadata(0x07, fromHex("810101")), Error);     // no exponent
+    EXPECT_THROW((void)piv::keyFromMetadata(0x99, fromHex("860100")), Error);     // unknown algorithm
+    EXPECT_THROW((void)piv::keyFromMetadata(0x11, fromHex("8605")), Error);       // truncated TLV
 }
 
 // A full token read over hostile containers: each bad slot is skipped, the
@@ -132,28 +132,28 @@ TEST(PivTokenMalformed, BadContainersSkipOnlyTheirSlot)
     ReplayChannel ch;
     ch.expect(test::selectHex(), test::kSelectAnswer);
     ch.expect(test::kVersionCmd, "6D00");
-    ch.expect(test::getDataHex(0x5FC102), "53 05 3403 010203 9000");  // short GUID: not a GUID (16 bytes)
+    ch.expect(test::getDataHex(0x5FC102), "53 05 3403 010203 9000"); // short GUID: not a GUID (16 bytes)
     ch.expect(test::kPinStatusCmd, "63C3");
-    ch.expect(test::getDataHex(0x5FC105), "538201000102030405 9000");           // truncated 53
-    ch.expect(test::getDataHex(0x5FC10A), "5305 710100 FE00 9000");             // 70 missing
-    ch.expect(test::getDataHex(0x5FC10B), "5308 7004DEADBEEF FE00 9000");       // garbage certificate
-    ch.expect(test::getDataHex(0x5FC101), test::certContainerAnswer(cert));    // the good one
-    ch.expect(test::getDataHex(0x5FC10C), "53 03 C101 9000");                  // malformed key history
+    ch.expect(test::getDataHex(0x5FC105), "538201000102030405 9000");       // truncated 53
+    ch.expect(test::getDataHex(0x5FC10A), "5305 710100 FE00 9000");         // 70 missing
+    ch.expect(test::getDataHex(0x5FC10B), "5308 7004DEADBEEF FE00 9000");   // garbage certificate
+    ch.expect(test::getDataHex(0x5FC101), test::certContainerAnswer(cert)); // the good one
+    ch.expect(test::getDataHex(0x5FC10C), "53 03 C101 9000");               // malformed key history
     auto card = piv::makeDriver()->probe(ch);
     ASSERT_NE(card, nullptr);
     TokenModel t;
     ASSERT_NO_THROW(t = card->readToken());
     ASSERT_EQ(t.keys.size(), 1u);
     EXPECT_EQ(t.keys[0].reference, 0x9E);
-    EXPECT_TRUE(t.identity.empty());  // a 3-byte "GUID" is no identity (fuzz finding)
+    EXPECT_TRUE(t.identity.empty()); // a 3-byte "GUID" is no identity (fuzz finding)
 }
 
 TEST(PivTokenMalformed, GarbageYubiKeyAnswersFallBack)
 {
     ReplayChannel ch;
     ch.expect(test::selectHex(), test::kSelectAnswer);
-    ch.expect(test::kVersionCmd, "0507 9000");  // two bytes: not a YubiKey version
-    ch.expect(test::getDataHex(0x5FC102), "5381 9000");  // truncated CHUID
+    ch.expect(test::kVersionCmd, "0507 9000");          // two bytes: not a YubiKey version
+    ch.expect(test::getDataHex(0x5FC102), "5381 9000"); // truncated CHUID
     ch.expect(test::kPinStatusCmd, "9000");
     for (std::uint32_t tag : {0x5FC105u, 0x5FC10Au, 0x5FC10Bu, 0x5FC101u, 0x5FC10Cu})
         ch.expect(test::getDataHex(tag), "6982");
@@ -173,14 +173,14 @@ TEST(PivTokenMalformed, GarbageMetadataIsIgnored)
     ReplayChannel ch;
     ch.expect(test::selectHex(), test::kSelectAnswer);
     ch.expect(test::kVersionCmd, "050300 9000");
-    ch.expect(test::kSerialCmd, "0102 9000");  // wrong size: fall back to the CHUID
+    ch.expect(test::kSerialCmd, "0102 9000"); // wrong size: fall back to the CHUID
     ch.expect(test::getDataHex(0x5FC102), "6A82");
     ch.expect(test::kPinStatusCmd, "63C3");
     ch.expect(test::getDataHex(0x5FC105), test::certContainerAnswer(cert));
-    ch.expect(test::metadataHex(0x9A), "0102 9000");  // truncated TLV
+    ch.expect(test::metadataHex(0x9A), "0102 9000"); // truncated TLV
     for (auto [tag, slot] : {std::pair{0x5FC10Au, 0x9C}, {0x5FC10Bu, 0x9D}, {0x5FC101u, 0x9E}}) {
         ch.expect(test::getDataHex(tag), "6A82");
-        ch.expect(test::metadataHex(static_cast<std::uint8_t>(slot)), "010111 9000");  // algorithm only, no key
+        ch.expect(test::metadataHex(static_cast<std::uint8_t>(slot)), "010111 9000"); // algorithm only, no key
     }
     ch.expect(test::getDataHex(0x5FC10C), "6A82");
     auto card = piv::makeDriver()->probe(ch);
@@ -215,7 +215,8 @@ TEST(PivContainers, MutatedContainersNeverCrash)
                 switch (next() % 3) {
                 case 0: data[pos] = static_cast<std::uint8_t>(next()); break;
                 case 1: data.erase(data.begin() + static_cast<std::ptrdiff_t>(pos)); break;
-                default: data.insert(data.begin() + static_cast<std::ptrdiff_t>(pos), static_cast<std::uint8_t>(next()));
+                default:
+                    data.insert(data.begin() + static_cast<std::ptrdiff_t>(pos), static_cast<std::uint8_t>(next()));
                 }
             }
             try {

@@ -26,7 +26,7 @@ TEST(PivObjects, PinPolicyDefaults)
         ASSERT_NE(slot, nullptr);
         EXPECT_EQ(slot->defaultPolicy, r.policy) << int(r.reference);
     }
-    EXPECT_EQ(piv::findSlot(0x9B), nullptr);  // the management key is not a key slot here
+    EXPECT_EQ(piv::findSlot(0x9B), nullptr); // the management key is not a key slot here
     EXPECT_EQ(piv::findSlot(0x96), nullptr);
 }
 
@@ -100,10 +100,9 @@ TEST(PivCommands, Encodings)
     EXPECT_EQ(enc(piv::verifyStatusCommand(0x80)), "00200080");
     EXPECT_EQ(enc(piv::verifyResetCommand(0x80)), "0020FF80");
     EXPECT_EQ(enc(piv::yubikeyMetadataCommand(0x9C)), "00F7009C00");
-    EXPECT_EQ(enc(piv::generalAuthenticateCommand(0x11, 0x9A, 0x81, fromHex("0102"))),
-              "0087119A087C0682008102010200");
+    EXPECT_EQ(enc(piv::generalAuthenticateCommand(0x11, 0x9A, 0x81, fromHex("0102"))), "0087119A087C0682008102010200");
     apdu::Command v = piv::verifyCommand(0x80, SecureBytes(std::string_view("1234567")));
     EXPECT_TRUE(v.sensitive);
     EXPECT_EQ(toHex(v.data), "31323334353637FF");
-    EXPECT_EQ(v.describe().find("3132"), std::string::npos);  // redacted in the trace
+    EXPECT_EQ(v.describe().find("3132"), std::string::npos); // redacted in the trace
 }

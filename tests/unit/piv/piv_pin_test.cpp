@@ -81,7 +81,7 @@ TEST_F(PivPinTest, PinStatus)
     EXPECT_EQ(card.readPinInfo(0x80).triesLeft, 3);
     ch.expect(test::kPinStatusCmd, "6983");
     EXPECT_EQ(card.readPinInfo(0x80).triesLeft, 0);
-    ch.expect(test::kPinStatusCmd, "9000");  // verified; no metadata known: unknown
+    ch.expect(test::kPinStatusCmd, "9000"); // verified; no metadata known: unknown
     PinInfo info = card.readPinInfo(0x80);
     EXPECT_EQ(info.triesLeft, -1);
     EXPECT_EQ(info.minLength, 6u);
@@ -107,7 +107,7 @@ TEST_F(PivPinTest, VerifiedPinStatusUsesYubiKeyMetadata)
 TEST_F(PivPinTest, ResetConfirmedOnceThenTrusted)
 {
     ch.expect(test::kPinResetCmd, "9000");
-    ch.expect(test::kPinStatusCmd, "63C3");  // first time: confirm "not verified"
+    ch.expect(test::kPinStatusCmd, "63C3"); // first time: confirm "not verified"
     EXPECT_TRUE(card.resetPinState(0x80));
     EXPECT_TRUE(card.quirks().pinResetConfirmed);
     ch.expect(test::kPinResetCmd, "9000");
@@ -120,14 +120,14 @@ TEST_F(PivPinTest, ResetRefusedSetsQuirkAndSkipsLaterAttempts)
     ch.expect(test::kPinResetCmd, "6A86");
     EXPECT_FALSE(card.resetPinState(0x80));
     EXPECT_TRUE(card.quirks().noPinReset);
-    EXPECT_FALSE(card.resetPinState(0x80));  // no APDU this time
+    EXPECT_FALSE(card.resetPinState(0x80)); // no APDU this time
     EXPECT_EQ(ch.transmitted(), 1u);
 }
 
 TEST_F(PivPinTest, ResetIgnoredByCardIsDetected)
 {
     ch.expect(test::kPinResetCmd, "9000");
-    ch.expect(test::kPinStatusCmd, "9000");  // still verified: P1 was ignored
+    ch.expect(test::kPinStatusCmd, "9000"); // still verified: P1 was ignored
     EXPECT_FALSE(card.resetPinState(0x80));
     EXPECT_TRUE(card.quirks().noPinReset);
 }

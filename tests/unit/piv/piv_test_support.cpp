@@ -34,8 +34,8 @@ Bytes selfSignedCertificate(EVP_PKEY* key, const std::string& commonName)
     X509_gmtime_adj(X509_getm_notAfter(x.get()), 3600L * 24 * 365);
     X509_set_pubkey(x.get(), key);
     X509_NAME* name = X509_get_subject_name(x.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(commonName.c_str()),
-                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(commonName.c_str()), -1,
+                               -1, 0);
     X509_set_issuer_name(x.get(), name);
     if (X509_sign(x.get(), key, EVP_sha256()) <= 0) throw std::runtime_error("X509_sign");
     int len = i2d_X509(x.get(), nullptr);
@@ -81,9 +81,15 @@ Bytes gzip(ByteView data)
     return out;
 }
 
-std::string hex(ByteView b) { return toHex(b); }
+std::string hex(ByteView b)
+{
+    return toHex(b);
+}
 
-std::string dataObjectAnswer(ByteView inner) { return toHex(apdu::tlv(0x53, inner)) + "9000"; }
+std::string dataObjectAnswer(ByteView inner)
+{
+    return toHex(apdu::tlv(0x53, inner)) + "9000";
+}
 
 std::string certContainerAnswer(ByteView certificate, bool compressed)
 {
@@ -98,16 +104,23 @@ std::string certContainerAnswer(ByteView certificate, bool compressed)
     return dataObjectAnswer(w.bytes());
 }
 
-std::string selectHex() { return "00A4040009A00000030800001000" "00"; }
+std::string selectHex()
+{
+    return "00A4040009A00000030800001000"
+           "00";
+}
 
 std::string getDataHex(std::uint32_t tag)
 {
     Bytes t = apdu::encodeTag(tag);
-    return "00CB3FFF" + toHex(Bytes{static_cast<std::uint8_t>(t.size() + 2), 0x5C,
-                                     static_cast<std::uint8_t>(t.size())}) +
-           toHex(t) + "00";
+    return "00CB3FFF" +
+           toHex(Bytes{static_cast<std::uint8_t>(t.size() + 2), 0x5C, static_cast<std::uint8_t>(t.size())}) + toHex(t) +
+           "00";
 }
 
-std::string metadataHex(std::uint8_t slot) { return "00F700" + toHex(Bytes{slot}) + "00"; }
+std::string metadataHex(std::uint8_t slot)
+{
+    return "00F700" + toHex(Bytes{slot}) + "00";
+}
 
 } // namespace tessera::test

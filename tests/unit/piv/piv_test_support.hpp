@@ -18,10 +18,10 @@ struct PkeyFree {
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 Pkey makeRsaKey(unsigned bits);
-Pkey makeEcKey(const char* curve);  // "P-256", "P-384"
+Pkey makeEcKey(const char* curve); // "P-256", "P-384"
 Bytes selfSignedCertificate(EVP_PKEY* key, const std::string& commonName);
 Bytes spkiOf(EVP_PKEY* key);
-Bytes ecPublicPoint(EVP_PKEY* key);  // uncompressed 04 || X || Y
+Bytes ecPublicPoint(EVP_PKEY* key); // uncompressed 04 || X || Y
 
 Bytes gzip(ByteView data);
 
@@ -34,7 +34,8 @@ std::string dataObjectAnswer(ByteView inner);
 std::string selectHex();
 std::string getDataHex(std::uint32_t tag);
 std::string metadataHex(std::uint8_t slot);
-inline const std::string kSelectAnswer = "61114F0600001000010079074F05A000000308" "9000";
+inline const std::string kSelectAnswer = "61114F0600001000010079074F05A000000308"
+                                         "9000";
 inline const std::string kVersionCmd = "00FD000000";
 inline const std::string kSerialCmd = "00F8000000";
 inline const std::string kPinStatusCmd = "00200080";

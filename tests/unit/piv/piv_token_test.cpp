@@ -81,9 +81,9 @@ TEST_F(PivTokenTest, ProbeAndReadDefaultYubiKeyWithFourCertificates)
     ch.expect(test::getDataHex(0x5FC105), test::certContainerAnswer(m().certA));
     ch.expect(test::metadataHex(0x9A), "010107 02020201 030101 9000");
     ch.expect(test::getDataHex(0x5FC10A), test::certContainerAnswer(m().certC));
-    ch.expect(test::metadataHex(0x9C), "010111 02020001 030101 9000");  // policy 00: slot default
+    ch.expect(test::metadataHex(0x9C), "010111 02020001 030101 9000"); // policy 00: slot default
     ch.expect(test::getDataHex(0x5FC10B), test::certContainerAnswer(m().certD));
-    ch.expect(test::metadataHex(0x9D), "010107 02020101 030101 9000");  // policy never
+    ch.expect(test::metadataHex(0x9D), "010107 02020101 030101 9000"); // policy never
     ch.expect(test::getDataHex(0x5FC101), test::certContainerAnswer(m().certE));
     ch.expect(test::metadataHex(0x9E), "010114 02020101 030101 9000");
     ch.expect(test::getDataHex(0x5FC10C), "6A82");
@@ -91,7 +91,7 @@ TEST_F(PivTokenTest, ProbeAndReadDefaultYubiKeyWithFourCertificates)
 
     TokenModel t = card->readToken();
 
-    EXPECT_EQ(ch.transmitted() - before, 12u);  // APDU budget of a default YubiKey read
+    EXPECT_EQ(ch.transmitted() - before, 12u); // APDU budget of a default YubiKey read
     EXPECT_EQ(t.label, "YubiKey PIV #12345678");
     EXPECT_EQ(t.manufacturer, "Yubico");
     EXPECT_EQ(t.model, "YubiKey 5.7.1");
@@ -130,7 +130,7 @@ TEST_F(PivTokenTest, ProbeAndReadDefaultYubiKeyWithFourCertificates)
     EXPECT_EQ(c.publicKeySpki, test::spkiOf(m().ecC.get()));
 
     EXPECT_EQ(t.keys[2].reference, 0x9D);
-    EXPECT_EQ(t.keys[2].pinPolicy, PinPolicy::never);  // metadata overrides the table
+    EXPECT_EQ(t.keys[2].pinPolicy, PinPolicy::never); // metadata overrides the table
     EXPECT_EQ(t.keys[2].label, "KEY MAN key");
     EXPECT_EQ(t.keys[3].reference, 0x9E);
     EXPECT_EQ(t.keys[3].algorithm, KeyAlgorithm::ecP384);
@@ -156,11 +156,11 @@ TEST_F(PivTokenTest, ProbeRejectsOtherCards)
     auto driver = piv::makeDriver();
     ch.expect(test::selectHex(), "6A82");
     EXPECT_EQ(driver->probe(ch), nullptr);
-    ch.expect(test::selectHex(), "9000");  // 9000 without the 61 template
+    ch.expect(test::selectHex(), "9000"); // 9000 without the 61 template
     EXPECT_EQ(driver->probe(ch), nullptr);
-    ch.expect(test::selectHex(), "6F054F03A00000 9000");  // wrong template
+    ch.expect(test::selectHex(), "6F054F03A00000 9000"); // wrong template
     EXPECT_EQ(driver->probe(ch), nullptr);
-    ch.expect(test::selectHex(), "6120 4F 9000");  // truncated
+    ch.expect(test::selectHex(), "6120 4F 9000"); // truncated
     EXPECT_EQ(driver->probe(ch), nullptr);
 }
 
@@ -217,7 +217,7 @@ TEST_F(PivTokenTest, KeyWithoutCertificateFromYubiKeyMetadata)
     ch.expect(test::getDataHex(0x5FC10C), "6A82");
 
     TokenModel t = card->readToken();
-    ASSERT_EQ(t.keys.size(), 2u);  // 9E's point is not on the curve: skipped
+    ASSERT_EQ(t.keys.size(), 2u); // 9E's point is not on the curve: skipped
     EXPECT_EQ(t.keys[0].reference, 0x9C);
     EXPECT_FALSE(t.keys[0].certificate.has_value());
     EXPECT_EQ(t.keys[0].publicKeySpki, test::spkiOf(m().ecC.get()));
@@ -236,7 +236,8 @@ TEST_F(PivTokenTest, PlainPivCardWithChuidAndRetiredKeys)
     ch.expect(test::kVersionCmd, "6D00");
     const std::string fascn = "D4E739DA739CED39CE739D836858210842108421C84210C3EB";
     const std::string guid = "0123456789ABCDEF0011223344556677";
-    ch.expect(test::getDataHex(0x5FC102), "53 3B 3019" + fascn + "3410" + guid + "350832303330303130313E00FE00" + "9000");
+    ch.expect(test::getDataHex(0x5FC102),
+              "53 3B 3019" + fascn + "3410" + guid + "350832303330303130313E00FE00" + "9000");
     ch.expect(test::kPinStatusCmd, "63C5");
     ch.expect(test::getDataHex(0x5FC105), test::certContainerAnswer(m().certA));
     ch.expect(test::getDataHex(0x5FC10A), "6A82");
@@ -272,7 +273,8 @@ TEST_F(PivTokenTest, FascnIdentityWhenGuidIsZero)
     const std::string fascn = "D4E739DA739CED39CE739D836858210842108421C84210C3EB";
     ch.expect(test::getDataHex(0x5FC102), "53 2F 3019" + fascn + "3410" + std::string(32, '0') + "FE00 9000");
     ch.expect(test::kPinStatusCmd, "6983");
-    for (std::uint32_t tag : {0x5FC105u, 0x5FC10Au, 0x5FC10Bu, 0x5FC101u, 0x5FC10Cu}) ch.expect(test::getDataHex(tag), "6A82");
+    for (std::uint32_t tag : {0x5FC105u, 0x5FC10Au, 0x5FC10Bu, 0x5FC101u, 0x5FC10Cu})
+        ch.expect(test::getDataHex(tag), "6A82");
     TokenModel t = card->readToken();
     EXPECT_EQ(t.identity, fromHex(fascn));
     EXPECT_EQ(t.serial, "108421C84210C3EB");

@@ -17,8 +17,8 @@ namespace tessera::test {
 class ReplayChannel : public apdu::Channel {
 public:
     struct Exchange {
-        std::string command;   // canonical hex (no spaces, upper case)
-        std::string response;  // data || SW
+        std::string command;  // canonical hex (no spaces, upper case)
+        std::string response; // data || SW
     };
 
     ReplayChannel() = default;

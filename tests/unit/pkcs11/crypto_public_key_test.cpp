@@ -54,13 +54,12 @@ TEST_P(CurveKeys, ParamsPointAndReimport)
     EXPECT_EQ(errcOf([&] { (void)key.rsaModulus(); }), Errc::argumentsBad);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllCurves, CurveKeys,
-    ::testing::Values(CurveCase{"EC:P-256", KeyKind::ec, "06082A8648CE3D030107", 65, 32},
-                      CurveCase{"EC:P-384", KeyKind::ec, "06052B81040022", 97, 48},
-                      CurveCase{"EC:P-521", KeyKind::ec, "06052B81040023", 133, 66},
-                      CurveCase{"ED25519", KeyKind::ed25519, "06032B6570", 32, 32},
-                      CurveCase{"X25519", KeyKind::x25519, "06032B656E", 32, 32}));
+INSTANTIATE_TEST_SUITE_P(AllCurves, CurveKeys,
+                         ::testing::Values(CurveCase{"EC:P-256", KeyKind::ec, "06082A8648CE3D030107", 65, 32},
+                                           CurveCase{"EC:P-384", KeyKind::ec, "06052B81040022", 97, 48},
+                                           CurveCase{"EC:P-521", KeyKind::ec, "06052B81040023", 133, 66},
+                                           CurveCase{"ED25519", KeyKind::ed25519, "06032B6570", 32, 32},
+                                           CurveCase{"X25519", KeyKind::x25519, "06032B656E", 32, 32}));
 
 TEST(PublicKeyRsa, AttributesAndReimport)
 {
@@ -131,8 +130,9 @@ protected:
 
 TEST_F(VerifyRsa, Pkcs1WithHash)
 {
-    Bytes sig = opensslDigestSign(pkey, EVP_sha256(), msg,
-                                  [](EVP_PKEY_CTX* c) { check(EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1, "p"); });
+    Bytes sig = opensslDigestSign(pkey, EVP_sha256(), msg, [](EVP_PKEY_CTX* c) {
+        check(EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1, "p");
+    });
     expectGoodAndTampered({SignKind::rsaPkcs1v15, HashAlg::sha256, {}}, msg, sig);
     EXPECT_FALSE(key.verify({SignKind::rsaPkcs1v15, HashAlg::sha384, {}}, msg, sig));
 }
@@ -144,9 +144,10 @@ TEST_F(VerifyRsa, Pkcs1RawDigestInfoAndArbitraryData)
     expectGoodAndTampered({SignKind::rsaPkcs1v15, std::nullopt, {}}, di, opensslSignRaw(pkey, di, pkcs1));
     // TLS 1.0-style MD5||SHA1 input: not a DigestInfo, still CKM_RSA_PKCS.
     Bytes arbitrary = randomBytes(36);
-    expectGoodAndTampered({SignKind::rsaPkcs1v15, std::nullopt, {}}, arbitrary,
-                          opensslSignRaw(pkey, arbitrary, pkcs1));
-    EXPECT_EQ(errcOf([&] { key.verify({SignKind::rsaPkcs1v15, std::nullopt, {}}, Bytes(246, 1), Bytes(256, 0)); }),
+    expectGoodAndTampered({SignKind::rsaPkcs1v15, std::nullopt, {}}, arbitrary, opensslSignRaw(pkey, arbitrary, pkcs1));
+    EXPECT_EQ(errcOf([&] {
+                  key.verify({SignKind::rsaPkcs1v15, std::nullopt, {}}, Bytes(246, 1), Bytes(256, 0));
+              }),
               Errc::dataLenRange);
 }
 
@@ -171,8 +172,7 @@ TEST_F(VerifyRsa, PssOverHashAndOverData)
     otherSalt.saltLen = 32;
     EXPECT_FALSE(key.verify({SignKind::rsaPss, HashAlg::sha384, otherSalt}, msg, sig));
     EXPECT_EQ(errcOf([&] { key.verify({SignKind::rsaPss, HashAlg::sha256, p}, msg, sig); }), Errc::argumentsBad);
-    EXPECT_EQ(errcOf([&] { key.verify({SignKind::rsaPss, std::nullopt, p}, Bytes(32, 0), sig); }),
-              Errc::dataLenRange);
+    EXPECT_EQ(errcOf([&] { key.verify({SignKind::rsaPss, std::nullopt, p}, Bytes(32, 0), sig); }), Errc::dataLenRange);
 }
 
 TEST_F(VerifyRsa, OurPssBlockVerifies)
@@ -240,8 +240,10 @@ TEST(EncryptRsa, Pkcs1DecryptsWithOpenSslAndOurUnpad)
     Bytes msg = randomBytes(245);
     Bytes ct = key.encrypt({EncryptKind::rsaPkcs1v15, {}}, msg);
     ASSERT_EQ(ct.size(), 256u);
-    EXPECT_EQ(opensslDecrypt(pkey, ct, [](EVP_PKEY_CTX* c) { check(EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1, "p"); }),
-              msg);
+    EXPECT_EQ(
+        opensslDecrypt(pkey, ct,
+                       [](EVP_PKEY_CTX* c) { check(EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1, "p"); }),
+        msg);
     EXPECT_EQ(pkcs1v15DecryptUnpad(rawRsaPrivate(pkey, ct), 256), msg);
     EXPECT_EQ(errcOf([&] { key.encrypt({EncryptKind::rsaPkcs1v15, {}}, Bytes(246, 1)); }), Errc::dataLenRange);
 }

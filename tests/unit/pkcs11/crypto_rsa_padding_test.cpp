@@ -101,17 +101,16 @@ TEST_P(PssInterop, PssBlockSignedRawVerifiesWithOpenSsl)
     EXPECT_FALSE(opensslDigestVerify(key, detail::evpMd(c.hash), bytesOf("other"), sig, pss));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    HashesSaltsAndOddModulus, PssInterop,
-    ::testing::Values(PssCase{"RSA:2048", HashAlg::sha256, HashAlg::sha256, 32},
-                      PssCase{"RSA:2048", HashAlg::sha1, HashAlg::sha1, 20},
-                      PssCase{"RSA:2048", HashAlg::sha384, HashAlg::sha256, 0},
-                      PssCase{"RSA:2048", HashAlg::sha512, HashAlg::sha512, 64},
-                      PssCase{"RSA:2048", HashAlg::sha224, HashAlg::sha1, 28},
-                      // modBits = 8n+1: emLen = k - 1, the block gets a leading 00.
-                      PssCase{"RSA:1025", HashAlg::sha256, HashAlg::sha256, 32},
-                      // Largest salt for a 1024-bit key and SHA-512: emLen - hLen - 2.
-                      PssCase{"RSA:1024", HashAlg::sha512, HashAlg::sha512, 128 - 64 - 2}));
+INSTANTIATE_TEST_SUITE_P(HashesSaltsAndOddModulus, PssInterop,
+                         ::testing::Values(PssCase{"RSA:2048", HashAlg::sha256, HashAlg::sha256, 32},
+                                           PssCase{"RSA:2048", HashAlg::sha1, HashAlg::sha1, 20},
+                                           PssCase{"RSA:2048", HashAlg::sha384, HashAlg::sha256, 0},
+                                           PssCase{"RSA:2048", HashAlg::sha512, HashAlg::sha512, 64},
+                                           PssCase{"RSA:2048", HashAlg::sha224, HashAlg::sha1, 28},
+                                           // modBits = 8n+1: emLen = k - 1, the block gets a leading 00.
+                                           PssCase{"RSA:1025", HashAlg::sha256, HashAlg::sha256, 32},
+                                           // Largest salt for a 1024-bit key and SHA-512: emLen - hLen - 2.
+                                           PssCase{"RSA:1024", HashAlg::sha512, HashAlg::sha512, 128 - 64 - 2}));
 
 TEST(PssBlock, RejectsWrongHashLengthAndOversizedSalt)
 {

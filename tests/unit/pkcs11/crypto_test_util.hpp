@@ -55,7 +55,10 @@ inline Bytes spkiOf(EVP_PKEY* key)
     return out;
 }
 
-inline size_t modulusBytes(EVP_PKEY* key) { return static_cast<size_t>(EVP_PKEY_get_size(key)); }
+inline size_t modulusBytes(EVP_PKEY* key)
+{
+    return static_cast<size_t>(EVP_PKEY_get_size(key));
+}
 
 // One EVP_PKEY_CTX operation: init, configure, then the two-call size/produce dance.
 using CtxSetup = std::function<void(EVP_PKEY_CTX*)>;
@@ -132,7 +135,10 @@ inline bool opensslDigestVerify(EVP_PKEY* key, const EVP_MD* md, ByteView data, 
     return EVP_DigestVerify(mctx.get(), sig.data(), sig.size(), data.data(), data.size()) == 1;
 }
 
-inline Bytes bytesOf(const std::string& s) { return Bytes(s.begin(), s.end()); }
+inline Bytes bytesOf(const std::string& s)
+{
+    return Bytes(s.begin(), s.end());
+}
 
 inline Bytes flipped(ByteView b, size_t index)
 {

@@ -16,8 +16,7 @@ namespace {
 
 using namespace test;
 
-template <typename T>
-Bytes der(const T* value, int (*encode)(const T*, unsigned char**))
+template <typename T> Bytes der(const T* value, int (*encode)(const T*, unsigned char**))
 {
     int len = encode(value, nullptr);
     check(len > 0, "i2d");
@@ -44,8 +43,8 @@ TestCert makeCert(const char* commonName, const char* notBefore, const char* not
     check(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(x.get())) != nullptr, "serial set");
     X509_NAME* name = X509_get_subject_name(x.get());
     auto add = [&](const char* field, const char* value) {
-        check(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value),
-                                         -1, -1, 0) == 1,
+        check(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value), -1,
+                                         -1, 0) == 1,
               "name entry");
     };
     add("O", "Example Org");

@@ -26,7 +26,9 @@ TEST(VcardCommand, ParsesTheFourCasesShortAndExtended)
     ASSERT_TRUE(c4);
     EXPECT_EQ(c4->data.size(), 5u);
     EXPECT_EQ(c4->le, 256u);
-    auto e4 = parseCommand(fromHex("00CB3FFF000005" "5C035FC105" "0000"));
+    auto e4 = parseCommand(fromHex("00CB3FFF000005"
+                                   "5C035FC105"
+                                   "0000"));
     ASSERT_TRUE(e4);
     EXPECT_TRUE(e4->extended);
     EXPECT_EQ(e4->le, 65536u);
@@ -98,11 +100,13 @@ TEST(VcardAtr, PlainAtrHasAValidCheckByte)
 {
     Bytes atr = atrFor(Profile::plain);
     std::uint8_t x = 0;
-    for (std::size_t i = 1; i < atr.size(); ++i) x ^= atr[i];
+    for (std::size_t i = 1; i < atr.size(); ++i)
+        x ^= atr[i];
     EXPECT_EQ(x, 0);
     Bytes yk = atrFor(Profile::yubikey);
     x = 0;
-    for (std::size_t i = 1; i < yk.size(); ++i) x ^= yk[i];
+    for (std::size_t i = 1; i < yk.size(); ++i)
+        x ^= yk[i];
     EXPECT_EQ(x, 0);
 }
 

@@ -83,7 +83,8 @@ TEST_F(VcardData, AnotherCommandDiscardsPendingResponse)
 TEST_F(VcardData, PutDataNeedsManagementKeyAndSupportsChaining)
 {
     Bytes big(1000);
-    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i);
+    for (std::size_t i = 0; i < big.size(); ++i)
+        big[i] = static_cast<std::uint8_t>(i);
     Bytes content = apdu::tlv(0x70, big);
     EXPECT_EQ(putData(0x5FC10D, content).sw, 0x6982);
     ASSERT_EQ(authenticateDefault().sw, 0x9000);

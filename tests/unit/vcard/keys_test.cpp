@@ -21,7 +21,10 @@ Bytes pkcs1Block(std::size_t size, ByteView payload)
     return b;
 }
 
-Bytes signature(const Answer& a) { return childValue(childValue(a.data, 0x7C), 0x82); }
+Bytes signature(const Answer& a)
+{
+    return childValue(childValue(a.data, 0x7C), 0x82);
+}
 
 TEST_F(VcardKeys, AuthenticationKeyNeedsPinOnce)
 {
@@ -84,9 +87,9 @@ TEST_F(VcardKeys, KeyManagementKeyDecrypts)
 TEST_F(VcardKeys, ParameterErrors)
 {
     ASSERT_EQ(verifyPin("123456").sw, 0x9000);
-    EXPECT_EQ(sign(alg::rsa2048, 0x9C, randomBytes(32)).sw, 0x6A86);  // 9C is P-256
-    EXPECT_EQ(sign(alg::eccP256, 0x82, randomBytes(32)).sw, 0x6A80);  // empty slot
-    EXPECT_EQ(sign(alg::eccP256, 0x42, randomBytes(32)).sw, 0x6A86);  // no such key
+    EXPECT_EQ(sign(alg::rsa2048, 0x9C, randomBytes(32)).sw, 0x6A86); // 9C is P-256
+    EXPECT_EQ(sign(alg::eccP256, 0x82, randomBytes(32)).sw, 0x6A80); // empty slot
+    EXPECT_EQ(sign(alg::eccP256, 0x42, randomBytes(32)).sw, 0x6A86); // no such key
     EXPECT_EQ(send(0x87, alg::eccP256, 0x9E, fromHex("7C028200"), 0).sw, 0x6A80);
     EXPECT_EQ(send(0x87, alg::eccP256, 0x9E, fromHex("7D028200"), 0).sw, 0x6A80);
 }

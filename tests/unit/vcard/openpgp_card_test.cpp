@@ -17,10 +17,12 @@ public:
 
 TEST(OpenPgpAtr, V34IsTheZeitControlCardsAndV21HasAValidChecksum)
 {
-    EXPECT_EQ(toHex(openPgpAtr(OpenPgpProfile::v34)), "3BDA18FF81B1FE751F030031F573C00160009000" "1C");
+    EXPECT_EQ(toHex(openPgpAtr(OpenPgpProfile::v34)), "3BDA18FF81B1FE751F030031F573C00160009000"
+                                                      "1C");
     Bytes v21 = openPgpAtr(OpenPgpProfile::v21);
     std::uint8_t x = 0;
-    for (std::size_t i = 1; i < v21.size(); ++i) x ^= v21[i];
+    for (std::size_t i = 1; i < v21.size(); ++i)
+        x ^= v21[i];
     EXPECT_EQ(x, 0); // TCK makes T0..TCK XOR to zero
     EXPECT_EQ(toHex(openPgpHistoricalBytes(OpenPgpProfile::v21)), "0031C573C00180059000"); // chaining, no ext
     EXPECT_EQ(toHex(ByteView(v21).subspan(10, 10)), "0031C573C00180059000");
@@ -54,7 +56,8 @@ TEST_F(OpenPgpCardV34, ApplicationRelatedDataParses)
     EXPECT_EQ(top[0].tag, 0x6Eu);
     EXPECT_EQ(tlvValue(a.data, 0x4F).size(), 16u);
     EXPECT_EQ(tlvValue(a.data, 0x5F52), openPgpHistoricalBytes(OpenPgpProfile::v34));
-    EXPECT_EQ(toHex(tlvValue(a.data, 0x7F66)), "020208000202" "0800");
+    EXPECT_EQ(toHex(tlvValue(a.data, 0x7F66)), "020208000202"
+                                               "0800");
     Bytes dd = tlvValue(a.data, 0x73);
     EXPECT_EQ(tlvValue(dd, 0xC0).size(), 10u);
     EXPECT_EQ(tlvValue(dd, 0xC0)[0] & 0x01, 0x01); // KDF-DO supported
@@ -73,7 +76,8 @@ TEST_F(OpenPgpCardV34, CardholderAndSecuritySupportTemplatesAreWrapped)
     EXPECT_EQ(c.data[0], 0x65);
     EXPECT_EQ(tlvValue(c.data, 0x5F2D), Bytes({'e', 'n'}));
     PgpAnswer s = getData(0x007A);
-    EXPECT_EQ(toHex(s.data), "7A0593" "03000000");
+    EXPECT_EQ(toHex(s.data), "7A0593"
+                             "03000000");
     EXPECT_EQ(toHex(getData(0x00F9).data), "F903810100");
     EXPECT_EQ(getData(0x00FA).data[0], 0xFA);
 }
@@ -127,7 +131,10 @@ TEST_F(OpenPgpCardV34, CertificateOccurrencesWithSelectData)
 {
     ASSERT_EQ(verify(0x83, "12345678").sw, 0x9000);
     Bytes cert(1500, 0x30);
-    EXPECT_EQ(raw("00A50204066004" "5C027F21").sw, 0x9000); // occurrence 2 (the signature key's)
+    EXPECT_EQ(raw("00A50204066004"
+                  "5C027F21")
+                  .sw,
+              0x9000); // occurrence 2 (the signature key's)
     EXPECT_EQ(send(0xDA, 0x7F, 0x21, cert, -1, true).sw, 0x9000);
     PgpAnswer whole = send(0xCA, 0x7F, 0x21, {}, 0, true); // extended Le 0000
     EXPECT_EQ(whole.sw, 0x9000);
@@ -135,10 +142,16 @@ TEST_F(OpenPgpCardV34, CertificateOccurrencesWithSelectData)
     PgpAnswer chunk = raw("00CA7F2100");
     EXPECT_EQ(chunk.sw, 0x6100);
     EXPECT_EQ(chunk.data.size(), 256u);
-    EXPECT_EQ(raw("00A50004066004" "5C027F21").sw, 0x9000);
+    EXPECT_EQ(raw("00A50004066004"
+                  "5C027F21")
+                  .sw,
+              0x9000);
     EXPECT_TRUE(getData(0x7F21).data.empty());
     EXPECT_EQ(raw("00A50004045C027F21").sw, 0x9000); // without the 60 wrapper
-    EXPECT_EQ(raw("00A50304066004" "5C027F21").sw, 0x6A86);
+    EXPECT_EQ(raw("00A50304066004"
+                  "5C027F21")
+                  .sw,
+              0x6A86);
 }
 
 TEST_F(OpenPgpCardV34, GetChallengeAndClassChecks)
@@ -158,11 +171,16 @@ TEST_F(OpenPgpCardV21, ShortApdusOnlyWith61xx)
     EXPECT_EQ(raw("00CA006E000000").sw, 0x6700); // extended Le refused
     EXPECT_FALSE(apdu::find(getData(0x006E).data, 0x7F66).has_value());
     EXPECT_EQ(getData(0x00F9).sw, 0x6A88);
-    PgpAnswer first = raw("00478100" "02B600" "00");
+    PgpAnswer first = raw("00478100"
+                          "02B600"
+                          "00");
     EXPECT_EQ(first.sw >> 8, 0x61);
     EXPECT_EQ(first.data.size(), 256u);
     EXPECT_EQ(publicTemplate(0xB6).size(), 265u); // 81 82 0100 n, 82 03 e
-    EXPECT_EQ(raw("00A50204066004" "5C027F21").sw, 0x6D00);
+    EXPECT_EQ(raw("00A50204066004"
+                  "5C027F21")
+                  .sw,
+              0x6D00);
 }
 
 TEST_F(OpenPgpCardV21, RefusesEccAttributes)

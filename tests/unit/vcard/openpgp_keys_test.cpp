@@ -17,17 +17,17 @@ namespace {
 
 const Bytes kMessage = {'t', 'e', 's', 's', 'e', 'r', 'a'};
 
-KeySpec spec(const char* name, KeyRole role) { return *keySpecFromName(name, role); }
+KeySpec spec(const char* name, KeyRole role)
+{
+    return *keySpecFromName(name, role);
+}
 
 class OpenPgpKeys : public OpenPgpTest {
 public:
     explicit OpenPgpKeys(const std::string& profile = "default") : OpenPgpTest(profile) {}
     PgpAnswer sign(ByteView input) { return send(0x2A, 0x9E, 0x9A, input); }
     PgpAnswer decipher(ByteView input) { return send(0x2A, 0x80, 0x86, input); }
-    Bytes ecdhRequest(ByteView point)
-    {
-        return apdu::tlv(0xA6, apdu::tlv(0x7F49, apdu::tlv(0x86, point)));
-    }
+    Bytes ecdhRequest(ByteView point) { return apdu::tlv(0xA6, apdu::tlv(0x7F49, apdu::tlv(0x86, point))); }
     std::uint32_t counter() { return tlvValue(getData(0x007A).data, 0x93).at(2); }
 };
 
@@ -184,8 +184,14 @@ TEST_F(OpenPgpKeys, AttributeChangeDeletesTheKeyAndGenerateFollowsIt)
     ASSERT_EQ(verify(0x83, "12345678").sw, 0x9000);
     EXPECT_EQ(putData(0x00C3, fromHex("010800002000")).sw, 0x9000); // same value: key kept
     EXPECT_EQ(publicTemplate(0xA4).size(), 265u);
-    EXPECT_EQ(putData(0x00C3, fromHex("12" "2B060104019755010501")).sw, 0x6A80); // ECDH on aut: no
-    ASSERT_EQ(putData(0x00C3, fromHex("16" "2B06010401DA470F01")).sw, 0x9000);
+    EXPECT_EQ(putData(0x00C3, fromHex("12"
+                                      "2B060104019755010501"))
+                  .sw,
+              0x6A80); // ECDH on aut: no
+    ASSERT_EQ(putData(0x00C3, fromHex("16"
+                                      "2B06010401DA470F01"))
+                  .sw,
+              0x9000);
     EXPECT_EQ(send(0x47, 0x81, 0x00, Bytes{0xA4, 0x00}).sw, 0x6A88);
     EXPECT_EQ(toHex(tlvValue(getData(0x006E).data, 0xDE)), "010102010300");
     PgpAnswer g = send(0x47, 0x80, 0x00, Bytes{0xA4, 0x00});
@@ -275,7 +281,8 @@ TEST_F(OpenPgpKeys, FactoryResetWithTerminateAndActivate)
 {
     Bytes aid = getData(0x004F).data;
     EXPECT_EQ(raw("00E60000").sw, 0x6982);
-    for (int i = 0; i < 3; ++i) verify(0x83, "00000000");
+    for (int i = 0; i < 3; ++i)
+        verify(0x83, "00000000");
     EXPECT_EQ(raw("00E60000").sw, 0x9000);
     EXPECT_EQ(getData(0x006E).sw, 0x6285);
     EXPECT_EQ(raw("00A4040006D27600012401").sw, 0x6285);

@@ -70,8 +70,8 @@ TEST(OpenPgpProvisioning, ProfilesAndKeyLists)
     EXPECT_EQ(toHex(s.keys[0].attributes), "132A8648CE3D030107");
     EXPECT_EQ(toHex(s.keys[1].attributes), "122A8648CE3D030107");
     EXPECT_FALSE(s.keys[2].key);
-    EXPECT_EQ(s.keys[0].fingerprint, v4Fingerprint(s.keys[0].key, *keySpecFromName("p256", KeyRole::sig),
-                                                    s.keys[0].created));
+    EXPECT_EQ(s.keys[0].fingerprint,
+              v4Fingerprint(s.keys[0].key, *keySpecFromName("p256", KeyRole::sig), s.keys[0].created));
     o.keys = {"x25519", "rsa2048", "rsa2048"};
     EXPECT_THROW(provisionOpenPgpCard(o), std::invalid_argument); // X25519 cannot sign
     OpenPgpProvisionOptions v21 = openPgpProvisionDefaults("v21");

@@ -48,7 +48,8 @@ TEST_F(OpenPgpPins, WrongPinsCountDownAndBlock)
     EXPECT_EQ(verify(0x82, "000000").sw, 0x63C1);
     EXPECT_EQ(verify(0x81, "123456").sw, 0x9000); // a right PIN restores the counter
     EXPECT_EQ(triesLeft(0), 3);
-    for (int i = 0; i < 3; ++i) verify(0x82, "999999");
+    for (int i = 0; i < 3; ++i)
+        verify(0x82, "999999");
     EXPECT_EQ(verify(0x82, "123456").sw, 0x6983);
     EXPECT_EQ(status(0x82).sw, 0x6983);
     EXPECT_EQ(triesLeft(0), 0);
@@ -90,7 +91,8 @@ TEST_F(OpenPgpPins, ResetRetryCounterWithResettingCode)
     EXPECT_EQ(putData(0x00D3, Bytes({'s', 'h', 'o', 'r', 't'})).sw, 0x6700);
     ASSERT_EQ(putData(0x00D3, Bytes(rcNew.begin(), rcNew.begin() + 8)).sw, 0x9000);
     EXPECT_EQ(triesLeft(1), 3);
-    for (int i = 0; i < 3; ++i) verify(0x81, "000000");
+    for (int i = 0; i < 3; ++i)
+        verify(0x81, "000000");
     ASSERT_EQ(verify(0x81, "123456").sw, 0x6983);
     const std::string wrong = std::string("RESET-XX") + "777777";
     EXPECT_EQ(send(0x2C, 0x00, 0x81, Bytes(wrong.begin(), wrong.end()), -1).sw, 0x63C2);
@@ -103,7 +105,8 @@ TEST_F(OpenPgpPins, ResetRetryCounterAfterPw3)
 {
     const std::uint8_t fresh[] = {'1', '1', '1', '1', '1', '1'};
     EXPECT_EQ(send(0x2C, 0x02, 0x81, fresh, -1).sw, 0x6982);
-    for (int i = 0; i < 3; ++i) verify(0x82, "000000");
+    for (int i = 0; i < 3; ++i)
+        verify(0x82, "000000");
     ASSERT_EQ(verify(0x83, "12345678").sw, 0x9000);
     EXPECT_EQ(send(0x2C, 0x02, 0x81, fresh, -1).sw, 0x9000);
     EXPECT_EQ(verify(0x82, "111111").sw, 0x9000);

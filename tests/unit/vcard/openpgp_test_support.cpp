@@ -37,8 +37,7 @@ OpenPgpState loadOrProvision(const std::string& profileName)
     return s;
 }
 
-Bytes apdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, ByteView data, int le,
-           bool extended)
+Bytes apdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, ByteView data, int le, bool extended)
 {
     Bytes out{cla, ins, p1, p2};
     if (extended) {
@@ -85,8 +84,7 @@ PgpAnswer OpenPgpTest::raw(ByteView command)
     return a;
 }
 
-PgpAnswer OpenPgpTest::send(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, ByteView data, int le,
-                            bool extended)
+PgpAnswer OpenPgpTest::send(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, ByteView data, int le, bool extended)
 {
     std::size_t off = 0;
     while (!extended && data.size() - off > 255) {

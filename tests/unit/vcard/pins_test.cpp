@@ -7,7 +7,10 @@ namespace {
 
 class VcardPin : public CardTest {};
 
-Bytes pair(const std::string& a, const std::string& b) { return concat(padPin(a), padPin(b)); }
+Bytes pair(const std::string& a, const std::string& b)
+{
+    return concat(padPin(a), padPin(b));
+}
 
 TEST_F(VcardPin, WrongPinCountsDownThenBlocks)
 {
@@ -61,7 +64,8 @@ TEST_F(VcardPin, ChangePin)
 
 TEST_F(VcardPin, ResetRetryCounterWithPuk)
 {
-    for (int i = 0; i < 3; ++i) verifyPin("000000");
+    for (int i = 0; i < 3; ++i)
+        verifyPin("000000");
     ASSERT_EQ(verifyPin("123456").sw, 0x6983);
     EXPECT_EQ(send(0x2C, 0x00, 0x80, pair("00000000", "111111"), -1).sw, 0x63C2);
     EXPECT_EQ(send(0x2C, 0x00, 0x80, pair("12345678", "111111"), -1).sw, 0x9000);
@@ -71,7 +75,8 @@ TEST_F(VcardPin, ResetRetryCounterWithPuk)
 
 TEST_F(VcardPin, PukBlocksToo)
 {
-    for (int i = 0; i < 3; ++i) send(0x2C, 0x00, 0x80, pair("00000000", "111111"), -1);
+    for (int i = 0; i < 3; ++i)
+        send(0x2C, 0x00, 0x80, pair("00000000", "111111"), -1);
     EXPECT_EQ(send(0x2C, 0x00, 0x80, pair("12345678", "111111"), -1).sw, 0x6983);
     EXPECT_EQ(send(0x24, 0x00, 0x81, pair("12345678", "87654321"), -1).sw, 0x6983);
 }

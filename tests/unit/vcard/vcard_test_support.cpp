@@ -103,7 +103,10 @@ Answer CardTest::send(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, ByteVi
     return a;
 }
 
-Answer CardTest::verifyPin(const std::string& pin) { return send(0x20, 0x00, 0x80, padPin(pin), -1); }
+Answer CardTest::verifyPin(const std::string& pin)
+{
+    return send(0x20, 0x00, 0x80, padPin(pin), -1);
+}
 
 Answer CardTest::getData(std::uint32_t tag)
 {
@@ -130,7 +133,10 @@ Answer CardTest::authenticate(std::uint8_t algorithm, ByteView key)
     return r;
 }
 
-Answer CardTest::authenticateDefault() { return authenticate(alg::tdes, fromHex(kDefaultMgmtKeyHex)); }
+Answer CardTest::authenticateDefault()
+{
+    return authenticate(alg::tdes, fromHex(kDefaultMgmtKeyHex));
+}
 
 Answer CardTest::sign(std::uint8_t algorithm, std::uint8_t slot, ByteView input)
 {

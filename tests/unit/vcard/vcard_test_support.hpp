@@ -22,8 +22,8 @@ struct Answer {
 // Shared, provisioned once: yubikey profile, or plain.
 const CardState& provisionedState(Profile profile = Profile::yubikey);
 
-Bytes apduBytes(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, ByteView data,
-                int le = -1, bool extended = false);
+Bytes apduBytes(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, ByteView data, int le = -1,
+                bool extended = false);
 
 class CardTest : public ::testing::Test {
 public: // the helpers are used from parameterised tests too

@@ -114,10 +114,12 @@ TEST_F(VcardYubikey, AttestationIsSignedByTheF9Key)
 TEST_F(VcardYubikey, ResetOnlyWhenPinAndPukBlocked)
 {
     EXPECT_EQ(raw("00FB000000").sw, 0x6985);
-    for (int i = 0; i < 3; ++i) verifyPin("000000");
+    for (int i = 0; i < 3; ++i)
+        verifyPin("000000");
     EXPECT_EQ(raw("00FB000000").sw, 0x6985);
     Bytes badPuk = concat(padPin("00000000"), padPin("111111"));
-    for (int i = 0; i < 3; ++i) send(0x2C, 0x00, 0x80, badPuk, -1);
+    for (int i = 0; i < 3; ++i)
+        send(0x2C, 0x00, 0x80, badPuk, -1);
     EXPECT_EQ(raw("00FB000000").sw, 0x9000);
     EXPECT_EQ(verifyPin("123456").sw, 0x9000);
     EXPECT_EQ(getData(0x5FC105).sw, 0x6A82);
