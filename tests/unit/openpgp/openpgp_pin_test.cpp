@@ -280,3 +280,16 @@ TEST(OpenPgpKdfCardTest, MalformedKdfDoFailsTheProbe)
         EXPECT_EQ(e.code(), Errc::malformedResponse);
     }
 }
+
+// A status answer that cannot confirm (6F00) falls back to a card reset this
+// time only; the OpenPGP driver used to give up the reset for good.
+TEST_F(OpenPgpPinTest, UnconfirmedResetAsksAgainNextTime)
+{
+    ch.expect("0020FF82", "9000");
+    ch.expect("00200082", "6F00");
+    EXPECT_FALSE(card->resetPinState(0x82));
+    EXPECT_FALSE(card->quirks().pinReset.noPinReset);
+    ch.expect("0020FF82", "9000");
+    ch.expect("00200082", "63C3");
+    EXPECT_TRUE(card->resetPinState(0x82));
+}

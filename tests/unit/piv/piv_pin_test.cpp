@@ -233,3 +233,13 @@ TEST_F(PivPinTest, WithVerifiedPinWrongPinEndsTransaction)
     }
     EXPECT_EQ(ch.events().back(), "end leave");
 }
+
+// 6982 after the reset is "not verified" too (iso7816::interpretStatus); the
+// PIV driver used to count it as unconfirmed and reset the card each time.
+TEST_F(PivPinTest, ResetConfirmedBySecurityStatusAnswer)
+{
+    ch.expect(test::kPinResetCmd, "9000");
+    ch.expect(test::kPinStatusCmd, "6982");
+    EXPECT_TRUE(card.resetPinState(0x80));
+    EXPECT_TRUE(card.quirks().pinReset.pinResetConfirmed);
+}
