@@ -91,8 +91,6 @@ public:
     // card reset instead.
     virtual bool resetPinState(std::uint8_t pinReference) = 0;
     virtual void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) = 0;
-    // Unblock the user PIN with the PUK / resetting code and set a new one.
-    virtual void unblockPin(const SecureBytes& puk, const SecureBytes& newPin) = 0;
     // With the SO PIN verified in this transaction: set a new user PIN and
     // reset its retry counter (C_InitPIN). Cards without an SO PIN: unsupported.
     virtual void initPin(const SecureBytes& newPin)
@@ -111,8 +109,6 @@ public:
     // ECDH: peer public point (uncompressed 04||X||Y, or 32 bytes for X25519);
     // returns the shared secret (x coordinate).
     virtual Bytes deriveEcdh(const CardKey& key, ByteView peerPoint) = 0;
-
-    virtual Bytes random(std::size_t length) = 0;
 };
 
 class Driver {

@@ -111,11 +111,4 @@ Bytes PivCard::deriveEcdh(const CardKey& key, ByteView peerPoint)
     return leftPadTo(generalAuthenticate(key, kExponentiationTag, peerPoint, true), field, "ECDH secret");
 }
 
-// SP 800-73-4 has no GET CHALLENGE for the host; the PKCS#11 layer falls
-// back to OpenSSL's RAND_bytes.
-Bytes PivCard::random(std::size_t /*length*/)
-{
-    fail(Errc::unsupported, "PIV cards offer no random number command");
-}
-
 } // namespace tessera::drivers::piv

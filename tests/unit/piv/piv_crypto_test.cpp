@@ -182,12 +182,6 @@ TEST_F(PivCryptoTest, CardErrorsAndMalformedAnswers)
     EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::malformedResponse);
 }
 
-TEST_F(PivCryptoTest, RandomIsUnsupported)
-{
-    EXPECT_EQ(errcOf([&] { card.random(16); }), Errc::unsupported);
-    EXPECT_EQ(ch.transmitted(), 0u);
-}
-
 TEST_F(PivCryptoTest, UnsupportedKeyKinds)
 {
     CardKey rsa1536 = keyAt(0x9A, KeyAlgorithm::rsa, 1536);
