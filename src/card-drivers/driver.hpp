@@ -68,6 +68,9 @@ struct TokenModel {
     // nullopt when the card has none that can be verified on its own (PIV).
     std::optional<PinInfo> soPin;
     std::vector<CardKey> keys;
+    // false after Card::readIdentity(): keys (and the objects built from them)
+    // come later from Card::readKeys(), when an application first looks.
+    bool keysRead = true;
 };
 
 // One recognised card. Methods that touch the card expect the caller to hold a
@@ -81,6 +84,14 @@ public:
     virtual void select() = 0;
     // Reads all public data: identity, PIN state, keys, certificates.
     virtual TokenModel readToken() = 0;
+    // The cheap part of readToken(): identity and PIN state, enough for
+    // C_GetTokenInfo (PIV: YubiKey version/serial or CHUID, empty VERIFY).
+    // A driver that splits the read sets keysRead = false; the default reads
+    // everything at once.
+    virtual TokenModel readIdentity() { return readToken(); }
+    // Completes a model from readIdentity() with keys and certificates
+    // (inside a transaction, after select()). Sets keysRead.
+    virtual void readKeys(TokenModel& token) { token.keysRead = true; }
     // Re-reads only the user PIN's retry counter (empty VERIFY or status DO).
     virtual PinInfo readPinInfo(std::uint8_t pinReference) = 0;
 

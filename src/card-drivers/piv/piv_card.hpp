@@ -36,6 +36,8 @@ public:
     std::string driverName() const override { return "PIV"; }
     void select() override;
     TokenModel readToken() override;
+    TokenModel readIdentity() override;
+    void readKeys(TokenModel& token) override;
     PinInfo readPinInfo(std::uint8_t pinReference) override;
 
     void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) override;
@@ -52,7 +54,7 @@ private:
     // piv_token.cpp
     void identify(TokenModel& token);
     void readIdentityFromChuid(TokenModel& token);
-    void readKeys(std::vector<CardKey>& keys);
+    void readKeySlots(std::vector<CardKey>& keys);
     std::optional<CardKey> readSlot(const KeySlot& slot);
     std::optional<PublicKeyInfo> readCertificateKey(const KeySlot& slot);
     std::optional<YubiKeyMetadata> readMetadata(std::uint8_t slot);
