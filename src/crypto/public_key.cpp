@@ -181,8 +181,7 @@ PublicKey PublicKey::fromCertificate(ByteView der)
     if (!cert) throw Error(Errc::dataInvalid, "not a DER X.509 certificate");
     if (end != der.data() + der.size()) throw Error(Errc::dataInvalid, "bytes after the certificate");
     EVP_PKEY* key = X509_get0_pubkey(cert.get()); // owned by the certificate
-    if (key == nullptr || EVP_PKEY_up_ref(key) != 1)
-        throwOpenssl(Errc::dataInvalid, "certificate key not decodable");
+    if (key == nullptr || EVP_PKEY_up_ref(key) != 1) throwOpenssl(Errc::dataInvalid, "certificate key not decodable");
     return PublicKey(std::make_unique<Impl>(Impl{detail::EvpPkeyPtr(key)}));
 }
 

@@ -100,8 +100,8 @@ Bytes certificateInOurContext(EVP_PKEY* key)
     require(x && X509_set_version(x.get(), 2) == 1, "X509_new_ex");
     require(ASN1_INTEGER_set(X509_get_serialNumber(x.get()), 7) == 1, "serial");
     X509_NAME* name = X509_get_subject_name(x.get());
-    require(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("ctx"), -1,
-                                       -1, 0) == 1,
+    require(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("ctx"), -1, -1,
+                                       0) == 1,
             "name");
     require(X509_set_issuer_name(x.get(), name) == 1, "issuer");
     require(ASN1_TIME_set_string(X509_getm_notBefore(x.get()), "240102000000Z") == 1, "notBefore");
@@ -153,8 +153,8 @@ void checkEc()
 void checkRsa()
 {
     EvpPkeyPtr priv = rsaKeyInOurContext();
-    PublicKey key = PublicKey::fromRsa(rsaParam(priv.get(), OSSL_PKEY_PARAM_RSA_N),
-                                       rsaParam(priv.get(), OSSL_PKEY_PARAM_RSA_E));
+    PublicKey key =
+        PublicKey::fromRsa(rsaParam(priv.get(), OSSL_PKEY_PARAM_RSA_N), rsaParam(priv.get(), OSSL_PKEY_PARAM_RSA_E));
     require(key.spkiDer() == spkiOf(priv.get()), "RSA key from card numbers");
     const Bytes msg = bytesOf("pkcs1");
     SignatureScheme pkcs1{SignKind::rsaPkcs1v15, HashAlg::sha256, {}};

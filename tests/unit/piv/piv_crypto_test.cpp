@@ -145,8 +145,8 @@ TEST_F(PivCryptoTest, EcdsaDerConversionTable)
         ECDSA_SIG_free(sig);
     }
     // Bad DER from the card is a malformed response, not the caller's bad data.
-    for (const char* bad : {"3006020101020102 00", "3006020101", "300602010102 01FF", "30060201010201 00",
-                            "3007 02020001 020102"}) {
+    for (const char* bad :
+         {"3006020101020102 00", "3006020101", "300602010102 01FF", "30060201010201 00", "3007 02020001 020102"}) {
         ch.expect(cmd, answer(fromHex(bad)));
         EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::malformedResponse) << bad;
     }
