@@ -9,7 +9,9 @@
 // C_Initialize again (CKR_CRYPTOKI_NOT_INITIALIZED before, CKR_OK then: a
 // fresh module, not logged in), list slots, log in and sign; a second child
 // exits with exit(0) without touching the module; a third signs alongside the
-// parent. The parent's session, login and signatures are unaffected.
+// parent. The parent's session, login and signatures are unaffected. Then
+// ten children forked while a parent thread signs in a loop each initialise,
+// list slots and sign (no lock left held by the fork).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,6 +50,53 @@ void signer(CK_SLOT_ID slot, EVP_PKEY* pub, int index, int n, Count& c)
             fail("thread " + std::to_string(index) + " #" + std::to_string(i) + ": signature does not verify");
     }
     p11->C_CloseSession(s);
+}
+
+// fork() while another thread signs in a loop (so may hold one of the
+// module's locks at the fork; pthread_atfork in module.cpp keeps the
+// module-global ones consistent): each child initialises, lists the slots
+// and makes a verified signature within its watchdog. Ten forks.
+void forkWhileSigning(CK_SLOT_ID slot)
+{
+    std::atomic<bool> stop{false};
+    std::atomic<int> made{0};
+    std::thread busy([&] {
+        CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+        if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &s) != CKR_OK) return;
+        CK_OBJECT_HANDLE k = findById(s, CKO_PRIVATE_KEY, 0x04);
+        while (!stop) {
+            Bytes sig;
+            if (sign(s, CKM_ECDSA, k, sha256(text("busy")), sig) == CKR_OK) ++made;
+        }
+        p11->C_CloseSession(s);
+    });
+    while (made == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    int passed = 0;
+    for (int i = 0; i < 10; ++i) {
+        std::fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(30); // a deadlocked child dies (SIGALRM) instead of hanging
+            int bad = initialize() != CKR_OK;
+            CK_ULONG n = 0;
+            bad += p11->C_GetSlotList(CK_TRUE, nullptr, &n) != CKR_OK || n == 0;
+            CK_SLOT_ID cslot = slotForReader(env("TESSERA_PIV_READER"));
+            CK_SESSION_HANDLE cs = CK_INVALID_HANDLE;
+            bad += p11->C_OpenSession(cslot, CKF_SERIAL_SESSION, nullptr, nullptr, &cs) != CKR_OK;
+            CK_OBJECT_HANDLE k = findById(cs, CKO_PRIVATE_KEY, 0x04);
+            EVP_PKEY* pk = publicKey(cs, 0x04);
+            Bytes h = sha256(text("child of a busy parent")), sig;
+            bad += sign(cs, CKM_ECDSA, k, h, sig) != CKR_OK || pk == nullptr || !verify(pk, CKM_ECDSA, h, sig);
+            p11->C_Finalize(nullptr);
+            _exit(bad == 0 ? 0 : 1);
+        }
+        passed += reapWithin(pid, 40) == 0;
+    }
+    stop = true;
+    busy.join();
+    expect(passed == 10, "10 children forked while a thread signs: each initialised, listed slots and signed",
+           std::to_string(passed) + " of 10");
 }
 
 } // namespace
@@ -200,6 +249,7 @@ int testFork()
     for (int i = 0; i < 10; ++i)
         parentSign("alongside child 3 #" + std::to_string(i));
     expect(reapWithin(pid, 60) == 0, "child 3 made 20 verified 9E signatures alongside the parent");
+    forkWhileSigning(slot);
     expectRv(p11->C_Finalize(nullptr), CKR_OK, "parent: C_Finalize");
     EVP_PKEY_free(pub);
     return finish("events_fork");
