@@ -14,7 +14,7 @@ namespace tessera::log {
 
 namespace {
 std::atomic<int> gLevel{0};
-std::mutex gMutex;
+std::mutex gMutex;     // (11) in the lock order of src/pkcs11/locking.hpp: a leaf
 FILE* gFile = nullptr; // guarded by gMutex; nullptr = stderr
 thread_local std::size_t tApdus = 0;
 } // namespace
@@ -56,6 +56,16 @@ void write(Level l, std::string_view message) noexcept
     } catch (...) {
         // logging never throws into the caller
     }
+}
+
+void lockForFork() noexcept
+{
+    gMutex.lock();
+}
+
+void unlockAfterFork() noexcept
+{
+    gMutex.unlock();
 }
 
 void countApdu() noexcept

@@ -17,6 +17,10 @@ void configureFromEnvironment();
 bool enabled(Level l) noexcept;
 void write(Level l, std::string_view message) noexcept;
 
+// pthread_atfork (src/pkcs11/module.cpp): hold the sink's lock across fork().
+void lockForFork() noexcept;
+void unlockAfterFork() noexcept;
+
 // APDU counters (per thread), so the C ABI trampoline can log "n APDUs" per call.
 void countApdu() noexcept;
 std::size_t apduCount() noexcept;

@@ -34,6 +34,9 @@ std::uint8_t* allocateLocked()
 #ifdef MADV_DONTDUMP
     (void)madvise(p, pageSize(), MADV_DONTDUMP);
 #endif
+#ifdef MADV_WIPEONFORK
+    (void)madvise(p, pageSize(), MADV_WIPEONFORK);
+#endif
     return static_cast<std::uint8_t*>(p);
 }
 

@@ -83,7 +83,7 @@ extern "C" {
 CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
     return guarded("C_EncryptInit", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (s->encrypt) return CKR_OPERATION_ACTIVE;
         s->encrypt = startOperation(*s, OpKind::encrypt, pMechanism, hKey);
@@ -95,7 +95,7 @@ CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLe
                 CK_ULONG_PTR pulEncryptedDataLen)
 {
     return guarded("C_Encrypt", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->encrypt) return CKR_OPERATION_NOT_INITIALIZED;
         return endOnError(s->encrypt, [&] {
@@ -117,7 +117,7 @@ CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLe
 CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
     return guarded("C_EncryptUpdate", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->encrypt) return CKR_OPERATION_NOT_INITIALIZED;
         s->encrypt.reset(); // RSA mechanisms are single-part only
@@ -128,7 +128,7 @@ CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE
 CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
 {
     return guarded("C_EncryptFinal", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->encrypt) return CKR_OPERATION_NOT_INITIALIZED;
         s->encrypt.reset();
@@ -139,7 +139,7 @@ CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
 CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
     return guarded("C_DecryptInit", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (s->decrypt) return CKR_OPERATION_ACTIVE;
         s->decrypt = startOperation(*s, OpKind::decrypt, pMechanism, hKey);
@@ -151,7 +151,7 @@ CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData, CK_ULONG
                 CK_ULONG_PTR pulDataLen)
 {
     return guarded("C_Decrypt", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->decrypt) return CKR_OPERATION_NOT_INITIALIZED;
         ByteView cipher = endOnError(s->decrypt, [&] { return inputView(pEncryptedData, ulEncryptedDataLen); });
@@ -162,7 +162,7 @@ CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData, CK_ULONG
 CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
     return guarded("C_DecryptUpdate", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->decrypt) return CKR_OPERATION_NOT_INITIALIZED;
         s->decrypt.reset();
@@ -173,7 +173,7 @@ CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE
 CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
 {
     return guarded("C_DecryptFinal", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->decrypt) return CKR_OPERATION_NOT_INITIALIZED;
         s->decrypt.reset();

@@ -38,7 +38,7 @@ extern "C" {
 CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
     return guarded("C_DigestInit", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         requireNonNull(pMechanism);
         std::scoped_lock lock(s->mutex);
         if (s->digest) return CKR_OPERATION_ACTIVE;
@@ -57,7 +57,7 @@ CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen
                CK_ULONG_PTR pulDigestLen)
 {
     return guarded("C_Digest", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->digest) return CKR_OPERATION_NOT_INITIALIZED;
         ByteView data = endOnError(s->digest, [&] { return inputView(pData, ulDataLen); });
@@ -68,7 +68,7 @@ CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen
 CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
     return guarded("C_DigestUpdate", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->digest) return CKR_OPERATION_NOT_INITIALIZED;
         return endOnError(s->digest, [&] {
@@ -82,7 +82,7 @@ CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulP
 CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 {
     return guarded("C_DigestKey", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->digest) return CKR_OPERATION_NOT_INITIALIZED;
         s->digest.reset();
@@ -94,7 +94,7 @@ CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
     return guarded("C_DigestFinal", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         return digestFinish(*s, std::nullopt, pDigest, pulDigestLen);
     });

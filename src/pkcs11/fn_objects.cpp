@@ -30,7 +30,7 @@ extern "C" {
 CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
     return guarded("C_FindObjectsInit", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         s->slot->ensureObjects(s->token); // before the session lock: card I/O
         std::scoped_lock lock(s->mutex);
@@ -49,7 +49,7 @@ CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, C
                     CK_ULONG_PTR pulObjectCount)
 {
     return guarded("C_FindObjects", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         requireNonNull(pulObjectCount);
         if (phObject == nullptr && ulMaxObjectCount != 0) return CKR_ARGUMENTS_BAD;
         std::scoped_lock lock(s->mutex);
@@ -66,7 +66,7 @@ CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, C
 CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 {
     return guarded("C_FindObjectsFinal", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->find) return CKR_OPERATION_NOT_INITIALIZED;
         s->find.reset();
@@ -78,7 +78,7 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
                           CK_ULONG ulCount)
 {
     return guarded("C_GetAttributeValue", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         if (pTemplate == nullptr) return CKR_ARGUMENTS_BAD;
         std::scoped_lock lock(s->mutex);
         return objectOf(*s, hObject)->getAttributeValues(pTemplate, ulCount);
@@ -88,7 +88,7 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
 CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
 {
     return guarded("C_GetObjectSize", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         requireNonNull(pulSize);
         std::scoped_lock lock(s->mutex);
         objectOf(*s, hObject);
@@ -101,7 +101,7 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
                           CK_ULONG ulCount)
 {
     return guarded("C_SetAttributeValue", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         std::scoped_lock lock(s->mutex);
         auto o = objectOf(*s, hObject);
@@ -125,7 +125,7 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTR
                    CK_OBJECT_HANDLE_PTR phNewObject)
 {
     return guarded("C_CopyObject", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         requireNonNull(phNewObject);
         std::scoped_lock lock(s->mutex);
@@ -137,7 +137,7 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTR
 CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
 {
     return guarded("C_DestroyObject", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         auto o = objectOf(*s, hObject);
         if (o->owner == 0) return s->readWrite() ? CKR_ACTION_PROHIBITED : CKR_SESSION_READ_ONLY;

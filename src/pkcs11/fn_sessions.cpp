@@ -67,7 +67,7 @@ CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
 CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 {
     return guarded("C_GetSessionInfo", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         requireNonNull(pInfo);
         bool loggedIn = false, so = false;
         {
@@ -107,7 +107,7 @@ CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR
 CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 {
     return guarded("C_Logout", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->slot->stateMutex);
         if (!s->token->userLoggedIn && !s->token->soLoggedIn) return CKR_USER_NOT_LOGGED_IN;
         s->token->logout();
@@ -121,7 +121,7 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
                CK_ULONG ulNewLen)
 {
     return guarded("C_SetPIN", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         if (!s->readWrite()) return CKR_SESSION_READ_ONLY;
         SecureBytes oldPin = pinFrom(pOldPin, ulOldLen);
         SecureBytes newPin = pinFrom(pNewPin, ulNewLen);
@@ -153,7 +153,7 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
 CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
     return guarded("C_InitPIN", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         if (!s->readWrite()) return CKR_SESSION_READ_ONLY;
         initUserPin(*s, pinFrom(pPin, ulPinLen));
         return CKR_OK;

@@ -149,7 +149,7 @@ extern "C" {
 CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
     return guarded("C_SignInit", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (s->sign) return CKR_OPERATION_ACTIVE;
         s->sign = startOperation(*s, OpKind::sign, pMechanism, hKey);
@@ -161,7 +161,7 @@ CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, 
              CK_ULONG_PTR pulSignatureLen)
 {
     return guarded("C_Sign", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->sign) return CKR_OPERATION_NOT_INITIALIZED;
         ByteView data = endOnError(s->sign, [&] { return inputView(pData, ulDataLen); });
@@ -172,7 +172,7 @@ CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, 
 CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
     return guarded("C_SignUpdate", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->sign) return CKR_OPERATION_NOT_INITIALIZED;
         return endOnError(s->sign, [&] {
@@ -185,7 +185,7 @@ CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPar
 CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
     return guarded("C_SignFinal", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         return signFinish(*s, std::nullopt, pSignature, pulSignatureLen);
     });
@@ -194,7 +194,7 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_P
 CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
     return guarded("C_VerifyInit", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (s->verify) return CKR_OPERATION_ACTIVE;
         s->verify = startOperation(*s, OpKind::verify, pMechanism, hKey);
@@ -206,7 +206,7 @@ CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen
                CK_ULONG ulSignatureLen)
 {
     return guarded("C_Verify", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->verify) return CKR_OPERATION_NOT_INITIALIZED;
         auto views = endOnError(
@@ -218,7 +218,7 @@ CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen
 CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
     return guarded("C_VerifyUpdate", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->verify) return CKR_OPERATION_NOT_INITIALIZED;
         return endOnError(s->verify, [&] {
@@ -231,7 +231,7 @@ CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulP
 CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
     return guarded("C_VerifyFinal", [&] {
-        auto s = Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->verify) return CKR_OPERATION_NOT_INITIALIZED;
         ByteView sig = endOnError(s->verify, [&] { return inputView(pSignature, ulSignatureLen); });

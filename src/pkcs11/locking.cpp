@@ -6,15 +6,33 @@
 namespace tessera::pkcs11 {
 
 namespace {
-MutexCallbacks gCallbacks; // written only in C_Initialize, before other threads use the module
+std::mutex gCallbacksMutex; // (10) in the lock order of locking.hpp
+MutexCallbacks gCallbacks;  // guarded by gCallbacksMutex
+
+MutexCallbacks currentCallbacks()
+{
+    std::scoped_lock lock(gCallbacksMutex);
+    return gCallbacks;
 }
+} // namespace
 
 void setMutexCallbacks(const MutexCallbacks& callbacks)
 {
+    std::scoped_lock lock(gCallbacksMutex);
     gCallbacks = callbacks;
 }
 
-ModuleMutex::ModuleMutex() : callbacks_(gCallbacks)
+void lockForFork() noexcept
+{
+    gCallbacksMutex.lock();
+}
+
+void unlockAfterFork() noexcept
+{
+    gCallbacksMutex.unlock();
+}
+
+ModuleMutex::ModuleMutex() : callbacks_(currentCallbacks())
 {
     if (callbacks_.active()) {
         CK_RV rv = callbacks_.create(&app_);

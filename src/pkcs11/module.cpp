@@ -1,6 +1,7 @@
 // Module lifetime, slot list and session table; see module.hpp.
 #include "pkcs11/module.hpp"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +13,9 @@
 namespace tessera::pkcs11 {
 
 namespace {
-std::mutex gInstanceMutex; // guards gInstance and gPid (OS mutex: exists before C_Initialize)
+// (2) in the lock order of locking.hpp: guards gInstance and gPid (OS mutex:
+// exists before C_Initialize). Held by C_Initialize while it builds the module.
+std::mutex gInstanceMutex;
 // Never destroyed by static destructors (design.md): an application that exits
 // without C_Finalize, or a fork() child that exits, must not tear down PC/SC
 // handles and threads that belong to the parent process. Placement new into
@@ -30,9 +33,42 @@ struct ExitWiper {
         if (!gInstanceMutex.try_lock()) return;
         std::shared_ptr<Module> m = gPid == getpid() ? gInstance : nullptr;
         gInstanceMutex.unlock();
-        if (m) m->wipeSecretsAtExit();
+        if (m && !m->abandoned) m->wipeSecretsAtExit();
     }
 } gExitWiper;
+
+// fork() while another thread holds one of the module-global locks would
+// leave it locked forever in the child (only the forking thread survives).
+// prepare takes them in lock order (locking.hpp), so none is mid-use at the
+// fork; the parent releases them; the child releases them too (the forking
+// thread owns them) and marks the parent's module abandoned: its slots,
+// sessions and PC/SC handles belong to the parent, and their per-module
+// locks may be held by threads that do not exist in the child. The child
+// must call C_Initialize (PKCS#11 3.0 section 5.4), which builds a new module.
+// Allocates nothing. glibc removes these handlers when the module is dlclosed.
+void forkPrepare() noexcept
+{
+    gInstanceMutex.lock();
+    lockForFork();
+    log::lockForFork();
+}
+
+void forkParent() noexcept
+{
+    log::unlockAfterFork();
+    unlockAfterFork();
+    gInstanceMutex.unlock();
+}
+
+void forkChild() noexcept
+{
+    log::unlockAfterFork();
+    unlockAfterFork();
+    if (gInstance) gInstance->abandoned = true;
+    gInstanceMutex.unlock();
+}
+
+const int gAtFork = pthread_atfork(forkPrepare, forkParent, forkChild);
 
 // PKCS#11 3.0 section 5.4 C_Initialize argument rules.
 MutexCallbacks parseInitArgs(CK_VOID_PTR initArgs)
@@ -58,7 +94,8 @@ MutexCallbacks parseInitArgs(CK_VOID_PTR initArgs)
 void Module::initialize(CK_VOID_PTR initArgs)
 {
     std::scoped_lock lock(gInstanceMutex);
-    if (gInstance && gPid == getpid()) failRv(CKR_CRYPTOKI_ALREADY_INITIALIZED);
+    (void)gAtFork;
+    if (gInstance && gPid == getpid() && !gInstance->abandoned) failRv(CKR_CRYPTOKI_ALREADY_INITIALIZED);
     // After fork() the child must call C_Initialize again (PKCS#11 3.0 section 5.4):
     // the parent's state is abandoned, not torn down (its PC/SC handles belong to the parent).
     if (gInstance) new std::shared_ptr<Module>(std::move(gInstance)); // deliberate leak in the child
@@ -85,8 +122,16 @@ void Module::finalize()
 std::shared_ptr<Module> Module::get()
 {
     std::scoped_lock lock(gInstanceMutex);
-    if (!gInstance || gPid != getpid()) failRv(CKR_CRYPTOKI_NOT_INITIALIZED);
+    if (!gInstance || gPid != getpid() || gInstance->abandoned) failRv(CKR_CRYPTOKI_NOT_INITIALIZED);
     return gInstance;
+}
+
+SessionCall Module::sessionCall(CK_SESSION_HANDLE handle)
+{
+    SessionCall call;
+    call.module = get();
+    call.session = call.module->session(handle);
+    return call;
 }
 
 Module::Module(bool threadsAllowed) : config_(Config::load())
@@ -95,8 +140,7 @@ Module::Module(bool threadsAllowed) : config_(Config::load())
     log::configure(config_.debugLevel, config_.logFile);
     drivers::registerBuiltinDrivers(registry_);
     if (config_.idleDisconnectMs > 0 && threadsAllowed) {
-        reaper_ = std::make_unique<IdleReaper>(std::chrono::milliseconds(config_.idleDisconnectMs),
-                                               [this] { return slots(false); });
+        reaper_ = std::make_shared<IdleReaper>(std::chrono::milliseconds(config_.idleDisconnectMs));
     }
     log::write(log::Level::calls, "module initialised");
 }
@@ -137,19 +181,33 @@ void Module::refreshReaders()
             }
         }
     }
-    std::scoped_lock lock(mutex_);
-    for (auto& s : slots_) {
-        bool listed = std::find(readers.begin(), readers.end(), s->reader()) != readers.end();
-        s->readerPresent = listed;
-        if (!listed) s->dropToken(s->currentToken(), "reader removed");
-    }
-    for (const auto& r : readers) {
-        auto known = std::find_if(slots_.begin(), slots_.end(), [&](const auto& s) { return s->reader() == r; });
-        if (known == slots_.end()) {
-            slots_.push_back(std::make_shared<Slot>(slots_.size(), r));
-            slots_.back()->reaper = reaper_.get();
+    // Under mutex_ only the list changes; tokens of vanished readers are
+    // dropped after it is released (dropToken takes Slot::stateMutex, which
+    // mutex_ never encloses: locking.hpp).
+    std::vector<std::shared_ptr<Slot>> gone;
+    std::vector<std::shared_ptr<Slot>> added;
+    {
+        std::scoped_lock lock(mutex_);
+        for (auto& s : slots_) {
+            bool listed = std::find(readers.begin(), readers.end(), s->reader()) != readers.end();
+            s->readerPresent = listed;
+            if (!listed) gone.push_back(s);
+        }
+        for (const auto& r : readers) {
+            auto known = std::find_if(slots_.begin(), slots_.end(), [&](const auto& s) { return s->reader() == r; });
+            if (known == slots_.end()) {
+                auto slot = std::make_shared<Slot>(slots_.size(), r);
+                slot->reaper = reaper_;
+                slots_.push_back(slot);
+                added.push_back(std::move(slot));
+            }
         }
     }
+    for (const auto& s : gone)
+        s->dropToken(s->currentToken(), "reader removed");
+    if (reaper_)
+        for (const auto& s : added)
+            reaper_->watch(s);
 }
 
 std::vector<std::shared_ptr<Slot>> Module::slots(bool refresh)
@@ -236,14 +294,20 @@ SessionPtr Module::openSession(const std::shared_ptr<Slot>& slot, CK_FLAGS flags
 
 SessionPtr Module::session(CK_SESSION_HANDLE handle)
 {
-    std::scoped_lock lock(mutex_);
-    auto it = sessions_.find(handle);
-    if (it == sessions_.end()) failRv(CKR_SESSION_HANDLE_INVALID);
-    if (it->second->token->gone) {
-        sessions_.erase(it);
-        failRv(CKR_DEVICE_REMOVED, "the session's card was removed");
+    SessionPtr found;
+    bool gone = false;
+    {
+        std::scoped_lock lock(mutex_);
+        auto it = sessions_.find(handle);
+        if (it == sessions_.end()) failRv(CKR_SESSION_HANDLE_INVALID);
+        found = it->second;
+        gone = found->token->gone;
+        if (gone) sessions_.erase(it);
     }
-    return it->second;
+    // A removed card's session (and maybe its token, with PC/SC handles) is
+    // freed here, after mutex_ is released.
+    if (gone) failRv(CKR_DEVICE_REMOVED, "the session's card was removed");
+    return found;
 }
 
 void Module::closeSession(CK_SESSION_HANDLE handle)
@@ -266,9 +330,14 @@ void Module::closeSession(CK_SESSION_HANDLE handle)
 void Module::closeAllSessions(CK_SLOT_ID slotId)
 {
     auto s = slot(slotId);
+    std::vector<SessionPtr> closing; // freed after mutex_ is released
     {
         std::scoped_lock lock(mutex_);
-        std::erase_if(sessions_, [&](const auto& kv) { return kv.second->slot->id() == slotId; });
+        std::erase_if(sessions_, [&](const auto& kv) {
+            if (kv.second->slot->id() != slotId) return false;
+            closing.push_back(kv.second);
+            return true;
+        });
     }
     if (auto tok = s->currentToken()) {
         std::scoped_lock lock(s->stateMutex);

@@ -1,7 +1,13 @@
 // The module's state between C_Initialize and C_Finalize: configuration,
 // driver registry, slot list, session table. Built in C_Initialize, torn down
-// in C_Finalize (never in static destructors). Every entry point takes a
-// shared_ptr to it, so C_Finalize never frees what a running call uses.
+// in C_Finalize (never in static destructors).
+//
+// Ownership: every entry point holds a shared_ptr to the module for its whole
+// duration (`auto m = Module::get();` or a SessionCall, never a temporary
+// whose pointee the rest of the call still uses), so C_Finalize never frees
+// what a running call uses: the module, and the idle reaper it owns, go when
+// the last running call returns. A session holds its slot and token; a slot
+// holds the reaper only weakly. Lock order: locking.hpp.
 #pragma once
 
 #include <atomic>
@@ -18,12 +24,25 @@
 
 namespace tessera::pkcs11 {
 
+class Module;
+
+// What an entry point on a session holds for its whole duration: the module
+// and the session (which holds its slot and token). Used like a SessionPtr.
+struct SessionCall {
+    std::shared_ptr<Module> module;
+    SessionPtr session;
+    Session* operator->() const noexcept { return session.get(); }
+    Session& operator*() const noexcept { return *session; }
+};
+
 class Module {
 public:
     static void initialize(CK_VOID_PTR initArgs);
     static void finalize();
     // The live module; throws RvError(CKR_CRYPTOKI_NOT_INITIALIZED).
     static std::shared_ptr<Module> get();
+    // get() and session(handle), both held by the caller.
+    static SessionCall sessionCall(CK_SESSION_HANDLE handle);
 
     explicit Module(bool threadsAllowed = true);
     ~Module();
@@ -71,18 +90,25 @@ private:
 
     Config config_;
     drivers::Registry registry_;
-    ModuleMutex mutex_; // slots_, sessions_
+    // Mutexes: ranks in the lock order of locking.hpp.
+    ModuleMutex mutex_; // (4) slots_, sessions_; nothing but leaves (9-11) taken under it
     std::vector<std::shared_ptr<Slot>> slots_;
     std::map<CK_SESSION_HANDLE, SessionPtr> sessions_;
-    ModuleMutex contextMutex_; // context_
+    ModuleMutex contextMutex_; // (3) context_; held across PC/SC calls, never across card I/O
     std::unique_ptr<pcsc::Context> context_;
-    EventTracker events_;
+    EventTracker events_; // (7) inside
     std::atomic<bool> finalizing_{false};
-    std::mutex waitersMutex_; // OS mutex: C_Finalize runs it while waiters block
+    std::mutex waitersMutex_; // (8) OS mutex: C_Finalize runs it while waiters block
     std::vector<pcsc::Context*> waiters_;
     std::atomic<CK_SESSION_HANDLE> sessionCounter_{0};
     std::atomic<CK_OBJECT_HANDLE> objectCounter_{0};
-    std::unique_ptr<IdleReaper> reaper_; // declared last: stopped first
+    // The only owner of the reaper (slots hold weak_ptrs). Declared last: stopped first.
+    std::shared_ptr<IdleReaper> reaper_;
+
+public:
+    // Set in a fork() child (pthread_atfork): this module belongs to the
+    // parent; the child never uses, wipes or tears it down.
+    std::atomic<bool> abandoned{false};
 };
 
 } // namespace tessera::pkcs11

@@ -3,6 +3,8 @@
 // the trampoline that every exported C_* function goes through.
 #pragma once
 
+#include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <new>
 #include <string>
@@ -34,34 +36,48 @@ const char* rvName(CK_RV rv) noexcept;
 // The one mapping table from module error categories to CK_RV.
 CK_RV rvFor(Errc code) noexcept;
 
+// Copies what() into a bounded buffer: an error path allocates nothing (a
+// std::string copy in a catch handler could throw bad_alloc out of noexcept).
+inline void copyCause(char (&to)[160], const char* what) noexcept
+{
+    std::size_t n = 0;
+    if (what != nullptr)
+        for (; n + 1 < sizeof to && what[n] != '\0'; ++n)
+            to[n] = what[n];
+    to[n] = '\0';
+}
+
 // Runs body() and turns every exception into a CK_RV; logs the call.
-// No exception ever leaves this function.
+// No exception ever leaves this function, and its error path allocates
+// nothing (bounded char buffers), so it cannot fail itself.
 template <typename Body> CK_RV guarded(const char* function, Body&& body) noexcept
 {
     CK_RV rv = CKR_GENERAL_ERROR;
-    std::string cause;
+    char cause[160] = "";
     log::resetApduCount();
     try {
         rv = body();
     } catch (const RvError& e) {
         rv = e.rv();
-        cause = e.what();
+        copyCause(cause, e.what());
     } catch (const Error& e) {
         rv = rvFor(e.code());
-        cause = e.what();
+        copyCause(cause, e.what());
     } catch (const std::bad_alloc&) {
         rv = CKR_HOST_MEMORY;
     } catch (...) {
         rv = CKR_GENERAL_ERROR;
     }
     if (log::enabled(log::Level::calls)) {
-        try {
-            std::string line = std::string(function) + " = " + rvName(rv);
-            if (auto n = log::apduCount()) line += " (" + std::to_string(n) + " APDUs)";
-            if (!cause.empty()) line += ": " + cause;
-            log::write(log::Level::calls, line);
-        } catch (...) {
-        }
+        char line[320];
+        int n = std::snprintf(line, sizeof line, "%s = %s", function, rvName(rv));
+        if (auto apdus = log::apduCount(); apdus != 0 && n > 0)
+            n += std::snprintf(line + std::min<std::size_t>(n, sizeof line),
+                               sizeof line - std::min<std::size_t>(n, sizeof line), " (%zu APDUs)", apdus);
+        if (cause[0] != '\0' && n > 0)
+            std::snprintf(line + std::min<std::size_t>(n, sizeof line),
+                          sizeof line - std::min<std::size_t>(n, sizeof line), ": %s", cause);
+        log::write(log::Level::calls, line);
     }
     return rv;
 }

@@ -55,7 +55,7 @@ TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventC
     if (token->model.keysRead) buildObjects(*token);
     log::write(log::Level::calls, "token '" + token->model.label + "' read from " + reader_);
     token->lastUse = std::chrono::steady_clock::now();
-    if (reaper != nullptr) reaper->touch();
+    if (auto r = reaper.lock()) r->touch();
     std::scoped_lock lock(stateMutex);
     token_ = token;
     return token;

@@ -83,8 +83,10 @@ public:
     auto withCard(const TokenPtr& token, F&& f)
         -> decltype(f(std::declval<apdu::Channel&>(), std::declval<drivers::Card&>()));
 
-    // Set once by the module when idle release is on; told of every card use.
-    IdleReaper* reaper = nullptr;
+    // Set once by the module (before the slot is published) when idle release
+    // is on; told of every card use. Weak: the module owns the reaper, and a
+    // slot (held by a session or by a reaper sweep) may outlive the module.
+    std::weak_ptr<IdleReaper> reaper;
 
     ModuleMutex ioMutex;    // card I/O and token (re)load
     ModuleMutex stateMutex; // token pointer and login state; never held across card I/O
@@ -102,17 +104,22 @@ template <typename F>
 auto Slot::withCard(const TokenPtr& token, F&& f)
     -> decltype(f(std::declval<apdu::Channel&>(), std::declval<drivers::Card&>()))
 {
+    // The reaper is told after the I/O lock is released (declared first,
+    // destroyed last): its thread takes ioMutex, so it is never stopped, nor
+    // its lock taken, under that lock.
+    struct TellReaper {
+        Slot& slot;
+        ~TellReaper()
+        {
+            if (auto r = slot.reaper.lock()) r->touch();
+        }
+    } tell{*this};
     std::scoped_lock io(ioMutex);
     checkUsable(token);
     struct Touch {
-        Slot& slot;
         Token& token;
-        ~Touch()
-        {
-            token.lastUse = std::chrono::steady_clock::now();
-            if (slot.reaper != nullptr) slot.reaper->touch();
-        }
-    } touch{*this, *token};
+        ~Touch() { token.lastUse = std::chrono::steady_clock::now(); }
+    } touch{*token};
     for (int attempt = 0;; ++attempt) {
         try {
             return f(*token->channel, *token->card);

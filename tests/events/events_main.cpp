@@ -28,6 +28,8 @@ const Entry kTests[] = {
     {"fork", [](int, char**) { return ev::testFork(); }},
     {"serve_sign", [](int, char**) { return ev::testServeSign(); }},
     {"wait_idle", ev::testWaitIdle},
+    {"finalize_race", ev::testFinalizeRace},
+    {"reaper_lock_fails", [](int, char**) { return ev::testReaperLockFails(); }},
 };
 
 } // namespace

@@ -16,5 +16,7 @@ int testThreadsProcesses();
 int testFork();
 int testServeSign();
 int testWaitIdle(int argc, char** argv);
+int testFinalizeRace(int argc, char** argv);
+int testReaperLockFails();
 
 } // namespace ev

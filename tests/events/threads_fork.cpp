@@ -9,8 +9,14 @@
 // C_Initialize again (CKR_CRYPTOKI_NOT_INITIALIZED before, CKR_OK then: a
 // fresh module, not logged in), list slots, log in and sign; a second child
 // exits with exit(0) without touching the module; a third signs alongside the
-// parent. The parent's session, login and signatures are unaffected.
+// parent. The parent's session, login and signatures are unaffected. Then
+// ten children forked while a parent thread signs in a loop each initialise,
+// list slots and sign (no lock left held by the fork).
+#include <openssl/crypto.h>
 #include <sys/wait.h>
+
+#include <cctype>
+#include <cstring>
 #include <unistd.h>
 
 #include "events_common.hpp"
@@ -48,6 +54,107 @@ void signer(CK_SLOT_ID slot, EVP_PKEY* pub, int index, int n, Count& c)
             fail("thread " + std::to_string(index) + " #" + std::to_string(i) + ": signature does not verify");
     }
     p11->C_CloseSession(s);
+}
+
+// Where the child's memory holds PIN (ASCII, or the PIV VERIFY form padded
+// with FF): the writable private mappings but the main stack (the test's own
+// copies live there; the module keeps the PIN in heap or locked pages).
+std::vector<std::string> pinCopies(const std::string& pin)
+{
+    std::vector<std::string> hits;
+    const std::string padded = pin + std::string(pin.size() < 8 ? 8 - pin.size() : 0, '\xff');
+    std::FILE* maps = std::fopen("/proc/self/maps", "r");
+    std::FILE* mem = std::fopen("/proc/self/mem", "rb");
+    if (maps == nullptr || mem == nullptr) return {"cannot read /proc/self/mem"};
+    char line[512];
+    while (std::fgets(line, sizeof line, maps) != nullptr) {
+        unsigned long lo = 0, hi = 0;
+        char perms[5] = {};
+        if (std::sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) != 3) continue;
+        if (perms[0] != 'r' || perms[1] != 'w' || std::strstr(line, "[stack]") != nullptr) continue;
+        if (std::strstr(line, "[vvar") != nullptr || hi - lo > (256ul << 20)) continue;
+        std::string region(hi - lo, '\0');
+        if (fseeko(mem, static_cast<off_t>(lo), SEEK_SET) != 0 ||
+            std::fread(region.data(), 1, region.size(), mem) != region.size())
+            continue;
+        for (const std::string* f : {&padded, &pin}) {
+            const std::string& form = *f;
+            for (auto at = region.find(form); at != std::string::npos; at = region.find(form, at + 1)) {
+                // Not a PIN but a digit table ("0123456789" in libc's printf).
+                auto digit = [&](std::size_t i) {
+                    return i < region.size() && std::isdigit(static_cast<unsigned char>(region[i]));
+                };
+                if (f == &pin && ((at > 0 && digit(at - 1)) || digit(at + pin.size()))) continue;
+                std::string around = region.substr(at >= 24 ? at - 24 : 0, 56);
+                for (char& c : around)
+                    if (c < 32 || c > 126) c = '.';
+                char where[700];
+                std::snprintf(where, sizeof where, "%lx [%s] in %s", lo + at, around.c_str(), line);
+                hits.push_back(where);
+            }
+        }
+    }
+    std::fclose(maps);
+    std::fclose(mem);
+    return hits;
+}
+
+// fork() while another thread signs in a loop (so may hold one of the
+// module's locks at the fork; pthread_atfork in module.cpp keeps the
+// module-global ones consistent): each child initialises, lists the slots
+// and makes a verified signature within its watchdog. Ten forks.
+void forkWhileSigning(CK_SLOT_ID slot, std::string& parentPin)
+{
+    // The parent is logged in with its PIN cached; the test's own heap copy
+    // is wiped first, so whatever the child finds is the module's.
+    const std::string pinText = parentPin;
+    OPENSSL_cleanse(parentPin.data(), parentPin.size());
+    std::atomic<bool> stop{false};
+    std::atomic<int> made{0};
+    std::thread busy([&] {
+        CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+        if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &s) != CKR_OK) return;
+        CK_OBJECT_HANDLE k = findById(s, CKO_PRIVATE_KEY, 0x04);
+        while (!stop) {
+            Bytes sig;
+            if (sign(s, CKM_ECDSA, k, sha256(text("busy")), sig) == CKR_OK) ++made;
+        }
+        p11->C_CloseSession(s);
+    });
+    while (made == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    int passed = 0;
+    for (int i = 0; i < 10; ++i) {
+        std::fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(30); // a deadlocked child dies (SIGALRM) instead of hanging
+            if (i == 0) {
+                auto hits = pinCopies(pinText);
+                for (const auto& h : hits)
+                    note("child: PIN found at " + h);
+                expect(hits.empty(), "child: the parent's cached PIN is not in the child's memory",
+                       std::to_string(hits.size()) + " copies");
+            }
+            int bad = initialize() != CKR_OK;
+            CK_ULONG n = 0;
+            bad += p11->C_GetSlotList(CK_TRUE, nullptr, &n) != CKR_OK || n == 0;
+            CK_SLOT_ID cslot = slotForReader(env("TESSERA_PIV_READER"));
+            CK_SESSION_HANDLE cs = CK_INVALID_HANDLE;
+            bad += p11->C_OpenSession(cslot, CKF_SERIAL_SESSION, nullptr, nullptr, &cs) != CKR_OK;
+            CK_OBJECT_HANDLE k = findById(cs, CKO_PRIVATE_KEY, 0x04);
+            EVP_PKEY* pk = publicKey(cs, 0x04);
+            Bytes h = sha256(text("child of a busy parent")), sig;
+            bad += sign(cs, CKM_ECDSA, k, h, sig) != CKR_OK || pk == nullptr || !verify(pk, CKM_ECDSA, h, sig);
+            p11->C_Finalize(nullptr);
+            _exit(bad == 0 && failures() == 0 ? 0 : 1);
+        }
+        passed += reapWithin(pid, 40) == 0;
+    }
+    stop = true;
+    busy.join();
+    expect(passed == 10, "10 children forked while a thread signs: each initialised, listed slots and signed",
+           std::to_string(passed) + " of 10");
 }
 
 } // namespace
@@ -200,6 +307,7 @@ int testFork()
     for (int i = 0; i < 10; ++i)
         parentSign("alongside child 3 #" + std::to_string(i));
     expect(reapWithin(pid, 60) == 0, "child 3 made 20 verified 9E signatures alongside the parent");
+    forkWhileSigning(slot, p);
     expectRv(p11->C_Finalize(nullptr), CKR_OK, "parent: C_Finalize");
     EVP_PKEY_free(pub);
     return finish("events_fork");

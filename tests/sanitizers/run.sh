@@ -10,7 +10,9 @@
 #                                  tests (host tools with the runtime preloaded)
 #   tests/sanitizers/run.sh tsan   build-tsan: the threading tests
 #                                  (acceptance_module_threads, api_tessera's
-#                                  Card.EightThreadsSignConcurrently)
+#                                  Card.EightThreadsSignConcurrently,
+#                                  events_finalize_race: C_Finalize against
+#                                  every long call, events_reaper_lock_fails)
 #
 # Any sanitizer report fails the run, even one from a process whose failure a
 # test expected or swallowed: every report is also written to
@@ -40,7 +42,7 @@ case $kind in
         sanitize=thread
         opt=-O1
         # No unit test starts a thread (grep std::thread tests/unit): none here.
-        targets=(tessera-pkcs11 tessera-vcard tessera_api_tests tessera_threads_test)
+        targets=(tessera-pkcs11 tessera-vcard tessera_api_tests tessera_threads_test tessera_events_test)
         ;;
     *) echo "usage: $0 asan|tsan" >&2; exit 2 ;;
 esac
@@ -108,11 +110,11 @@ if [ "$kind" = asan ]; then
         ctest --test-dir "$build" --output-on-failure -j"$ctest_jobs" \
         -R '^(api_tessera|acceptance_module_.*|harness_.*)$' -E '_ssh(_|$)' || status=1
 else
-    step "sandboxed tests: acceptance_module_threads, api_tessera (threads test only)"
+    step "sandboxed tests: acceptance_module_threads, api_tessera (threads test only), events_finalize_race, events_reaper_lock_fails"
     TSAN_OPTIONS="$TSAN_OPTIONS:log_path=$reports/tsan" \
         GTEST_FILTER='Card.EightThreadsSignConcurrently' \
         ctest --test-dir "$build" --output-on-failure -j"$ctest_jobs" \
-        -R '^(api_tessera|acceptance_module_threads)$' || status=1
+        -R '^(api_tessera|acceptance_module_threads|events_finalize_race|events_reaper_lock_fails)$' || status=1
 fi
 step "tests done"
 
