@@ -536,7 +536,9 @@ LONG SCardStatus(SCARDHANDLE hCard, LPSTR, LPDWORD pcchReaderLen, LPDWORD pdwSta
     if (LONG rv = checkHandle(s, hCard, &h); rv != SCARD_S_SUCCESS) return rv;
     const Reader* r = findReader(s, h->reader);
     if (pcchReaderLen != nullptr) *pcchReaderLen = static_cast<DWORD>(r->name.size() + 1);
-    if (pdwState != nullptr) *pdwState = SCARD_SPECIFIC;
+    // pcsc-lite reports a bit mask (SCARD_PRESENT | SCARD_POWERED | ...), not
+    // one of the PC/SC 1.0 enumeration values: a lone SCARD_SPECIFIC reads as "no card".
+    if (pdwState != nullptr) *pdwState = SCARD_PRESENT | SCARD_POWERED | SCARD_NEGOTIABLE;
     if (pdwProtocol != nullptr) *pdwProtocol = SCARD_PROTOCOL_T1;
     if (pcbAtrLen != nullptr) {
         if (pbAtr != nullptr) {
