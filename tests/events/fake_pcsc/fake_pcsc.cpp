@@ -57,6 +57,7 @@ struct State {
     std::map<std::string, int> calls;
     int blocked = 0;
     std::function<Bytes(const std::string&, const Bytes&)> responder;
+    std::vector<Event> events;
 };
 
 State& state()
@@ -125,6 +126,7 @@ void reset()
     s.contexts.clear();
     s.handles.clear();
     s.calls.clear();
+    s.events.clear();
     s.responder = notFound;
     s.changed.notify_all();
 }
@@ -250,6 +252,20 @@ int liveHandles()
     State& s = state();
     std::scoped_lock lock(s.mutex);
     return static_cast<int>(s.handles.size());
+}
+
+std::vector<Event> events()
+{
+    State& s = state();
+    std::scoped_lock lock(s.mutex);
+    return s.events;
+}
+
+void clearEvents()
+{
+    State& s = state();
+    std::scoped_lock lock(s.mutex);
+    s.events.clear();
 }
 
 } // namespace fakepcsc
@@ -467,7 +483,9 @@ LONG SCardBeginTransaction(SCARDHANDLE hCard)
     std::scoped_lock lock(s.mutex);
     count(s, "SCardBeginTransaction");
     Handle* h = nullptr;
-    return checkHandle(s, hCard, &h);
+    LONG rv = checkHandle(s, hCard, &h);
+    if (rv == SCARD_S_SUCCESS) s.events.push_back({Event::Kind::begin, 0, {}});
+    return rv;
 }
 
 LONG SCardEndTransaction(SCARDHANDLE hCard, DWORD dwDisposition)
@@ -477,6 +495,7 @@ LONG SCardEndTransaction(SCARDHANDLE hCard, DWORD dwDisposition)
     count(s, "SCardEndTransaction");
     Handle* h = nullptr;
     LONG rv = checkHandle(s, hCard, &h);
+    if (rv == SCARD_S_SUCCESS) s.events.push_back({Event::Kind::end, dwDisposition, {}});
     if (rv == SCARD_S_SUCCESS && dwDisposition == SCARD_RESET_CARD) {
         Reader* r = findReader(s, h->reader);
         ++r->resets;
@@ -498,6 +517,7 @@ LONG SCardTransmit(SCARDHANDLE hCard, const SCARD_IO_REQUEST*, LPCBYTE pbSendBuf
         if (LONG rv = checkHandle(s, hCard, &h); rv != SCARD_S_SUCCESS) return rv;
         responder = s.responder;
         reader = h->reader;
+        s.events.push_back({Event::Kind::transmit, 0, Bytes(pbSendBuffer, pbSendBuffer + cbSendLength)});
     }
     Bytes answer = responder(reader, Bytes(pbSendBuffer, pbSendBuffer + cbSendLength));
     if (*pcbRecvLength < answer.size()) return SCARD_E_INSUFFICIENT_BUFFER;
@@ -516,7 +536,9 @@ LONG SCardStatus(SCARDHANDLE hCard, LPSTR, LPDWORD pcchReaderLen, LPDWORD pdwSta
     if (LONG rv = checkHandle(s, hCard, &h); rv != SCARD_S_SUCCESS) return rv;
     const Reader* r = findReader(s, h->reader);
     if (pcchReaderLen != nullptr) *pcchReaderLen = static_cast<DWORD>(r->name.size() + 1);
-    if (pdwState != nullptr) *pdwState = SCARD_SPECIFIC;
+    // pcsc-lite reports a bit mask (SCARD_PRESENT | SCARD_POWERED | ...), not
+    // one of the PC/SC 1.0 enumeration values: a lone SCARD_SPECIFIC reads as "no card".
+    if (pdwState != nullptr) *pdwState = SCARD_PRESENT | SCARD_POWERED | SCARD_NEGOTIABLE;
     if (pdwProtocol != nullptr) *pdwProtocol = SCARD_PROTOCOL_T1;
     if (pcbAtrLen != nullptr) {
         if (pbAtr != nullptr) {

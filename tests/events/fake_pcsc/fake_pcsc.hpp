@@ -51,4 +51,17 @@ bool awaitBlockedWaits(int n, int timeoutMs);
 int liveContexts(); // established and not released
 int liveHandles();  // connected and not disconnected
 
+// The ordered log of what reached the card since reset() or clearEvents():
+// transactions (with SCardEndTransaction's disposition, SCARD_LEAVE_CARD or
+// SCARD_RESET_CARD) and each transmitted C-APDU. Only calls that succeeded
+// as far as the card are logged (a transmit on a dead handle is not).
+struct Event {
+    enum class Kind { begin, end, transmit };
+    Kind kind;
+    unsigned long disposition = 0; // end only
+    Bytes apdu;                    // transmit only
+};
+std::vector<Event> events();
+void clearEvents();
+
 } // namespace fakepcsc
