@@ -205,6 +205,7 @@ void session(int fd, VirtualCard& card, const ServeOptions& o)
                          toHex(answer).c_str());
         persist(card, o);
         if (payload.size() > 1) countApdu(payload.size(), answer.size(), o);
+        if (payload.size() > 1) o.latency.delay(payload, answer);
         if (!answer.empty() && !writeFrame(fd, answer)) return;
     }
 }
