@@ -148,6 +148,8 @@ def chart(med, order, path):
                 bars = ax.bar(xs, vals, width, label=mod, color=colors[mod])
                 ax.bar_label(bars, labels=["%.0f" % v for v in vals], fontsize=7, rotation=90, padding=2)
             ax.set_yscale("log")
+            top = max([med.get((card, s, m), {}).get(field, 1) for s in scens for m in mods] + [1])
+            ax.set_ylim(1 if field == "apdus" else 5, top * 10)  # room for the labels above the bars
             ax.set_xticks(range(len(scens)))
             ax.set_xticklabels(scens, rotation=20, fontsize=8)
             ax.set_title("%s card: %s (median, log scale)" % (card, label))
