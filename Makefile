@@ -14,7 +14,7 @@ export TESSERA_BUILD_DIR := $(abspath $(BUILD_DIR))
 export JOBS CTEST_JOBS
 
 .PHONY: all build configure deps check check-tests check-sanitizers check-asan check-tsan \
-        check-valgrind demo clean fuzz fuzz-regress
+        check-valgrind demo clean fuzz fuzz-regress bench
 
 all: build
 
@@ -62,6 +62,15 @@ fuzz:
 
 fuzz-regress: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -L fuzz
+
+# APDUs, bytes, wall and CPU time of Tessera, OpenSC and ykcs11 on the same
+# virtual cards with a USB-token latency model (bench/README.md); writes
+# bench/results.md and bench/results.png. BENCH_RUNS runs (default 5), medians.
+bench: build
+	@/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || { \
+	    as_root=; [ "$$(id -u)" = 0 ] || as_root="sudo -n"; \
+	    $$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-matplotlib </dev/null; }
+	bench/run
 
 demo: deps
 	$(MAKE) build

@@ -152,6 +152,8 @@ int serveCommand(const std::vector<std::string>& args)
     if (port == 0 || port > 65535) return usage("serve needs --port PORT (1-65535)");
     s.port = static_cast<std::uint16_t>(port);
     s.trace = o.count("trace") != 0 || std::getenv("TESSERA_VCARD_TRACE") != nullptr;
+    s.latency = LatencyModel::fromEnvironment(); // TESSERA_VCARD_LATENCY=usb-token (bench/README.md)
+    if (s.latency.enabled) std::fprintf(stderr, "tessera-vcard: latency model usb-token\n");
     auto hostile = readHostileMarker(s.statePath);
     if (isOpenPgpStateFile(s.statePath)) {
         OpenPgpCard card(loadOpenPgpState(s.statePath));

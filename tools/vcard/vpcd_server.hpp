@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/bytes.hpp"
+#include "latency.hpp"
 
 namespace tessera::vcard {
 
@@ -36,7 +37,8 @@ struct ServeOptions {
     std::string statePath;
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;
-    bool trace = false; // APDU trace on stderr (secrets redacted)
+    bool trace = false;   // APDU trace on stderr (secrets redacted)
+    LatencyModel latency; // sleeps like a USB token before each answer (off by default)
 };
 
 // Runs until SIGTERM/SIGINT; returns the process exit status. serve() loads a
