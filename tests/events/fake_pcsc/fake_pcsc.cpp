@@ -521,7 +521,7 @@ LONG SCardTransmit(SCARDHANDLE hCard, const SCARD_IO_REQUEST*, LPCBYTE pbSendBuf
     }
     Bytes answer = responder(reader, Bytes(pbSendBuffer, pbSendBuffer + cbSendLength));
     if (*pcbRecvLength < answer.size()) return SCARD_E_INSUFFICIENT_BUFFER;
-    std::memcpy(pbRecvBuffer, answer.data(), answer.size());
+    if (!answer.empty()) std::memcpy(pbRecvBuffer, answer.data(), answer.size()); // an empty answer has no data()
     *pcbRecvLength = static_cast<DWORD>(answer.size());
     return SCARD_S_SUCCESS;
 }
