@@ -73,7 +73,7 @@ Bytes OpenPgpCard::transmitOperation(const apdu::Command& command, const char* w
     apdu::Response r = channel_.transmit(command);
     apdu::throwIfError(r.sw, std::string("OpenPGP ") + what);
     if (r.data.empty()) fail(Errc::malformedResponse, std::string("OpenPGP ") + what + " answered no data");
-    return std::move(r.data);
+    return Bytes(r.data.begin(), r.data.end()); // TODO(issue 12): SensitiveBytes through the Card interface
 }
 
 // RSA: a DigestInfo, padded by the card (PKCS#1 v1.5). ECDSA: the hash;
@@ -125,7 +125,9 @@ Bytes OpenPgpCard::decrypt(const CardKey& key, ByteView input)
     apdu::Response r = channel_.transmit(decipherCommand(std::move(data), responseLe()));
     apdu::throwIfError(r.sw, "OpenPGP PSO:DECIPHER");
     if (r.data.size() + kRsaPkcs1Overhead > field) fail(Errc::malformedResponse, "OpenPGP plaintext too long");
-    return std::move(r.data); // an empty message is a valid plaintext
+    // An empty message is a valid plaintext. TODO(issue 12): this copy is not
+    // yet wiped; the Card interface still returns Bytes.
+    return Bytes(r.data.begin(), r.data.end());
 }
 
 // Section 7.2.11: ECDH with A6 { 7F49 { 86 peer point } }; the peer point is
