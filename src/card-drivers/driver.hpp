@@ -68,6 +68,9 @@ struct TokenModel {
     // nullopt when the card has none that can be verified on its own (PIV).
     std::optional<PinInfo> soPin;
     std::vector<CardKey> keys;
+    // false after Card::readIdentity(): keys (and the objects built from them)
+    // come later from Card::readKeys(), when an application first looks.
+    bool keysRead = true;
 };
 
 // One recognised card. Methods that touch the card expect the caller to hold a
@@ -81,6 +84,14 @@ public:
     virtual void select() = 0;
     // Reads all public data: identity, PIN state, keys, certificates.
     virtual TokenModel readToken() = 0;
+    // The cheap part of readToken(): identity and PIN state, enough for
+    // C_GetTokenInfo (PIV: YubiKey version/serial or CHUID, empty VERIFY).
+    // A driver that splits the read sets keysRead = false; the default reads
+    // everything at once.
+    virtual TokenModel readIdentity() { return readToken(); }
+    // Completes a model from readIdentity() with keys and certificates
+    // (inside a transaction, after select()). Sets keysRead.
+    virtual void readKeys(TokenModel& token) { token.keysRead = true; }
     // Re-reads only the user PIN's retry counter (empty VERIFY or status DO).
     virtual PinInfo readPinInfo(std::uint8_t pinReference) = 0;
 
@@ -91,8 +102,6 @@ public:
     // card reset instead.
     virtual bool resetPinState(std::uint8_t pinReference) = 0;
     virtual void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) = 0;
-    // Unblock the user PIN with the PUK / resetting code and set a new one.
-    virtual void unblockPin(const SecureBytes& puk, const SecureBytes& newPin) = 0;
     // With the SO PIN verified in this transaction: set a new user PIN and
     // reset its retry counter (C_InitPIN). Cards without an SO PIN: unsupported.
     virtual void initPin(const SecureBytes& newPin)
@@ -111,8 +120,6 @@ public:
     // ECDH: peer public point (uncompressed 04||X||Y, or 32 bytes for X25519);
     // returns the shared secret (x coordinate).
     virtual Bytes deriveEcdh(const CardKey& key, ByteView peerPoint) = 0;
-
-    virtual Bytes random(std::size_t length) = 0;
 };
 
 class Driver {

@@ -1,6 +1,6 @@
 // Typed errors used inside the module. Every layer throws tessera::Error with a
 // category (Errc) and a human-readable cause; the PKCS#11 layer maps Errc to
-// CK_RV at exactly one place, the C ABI boundary (src/pkcs11/rv_map.cpp).
+// CK_RV at exactly one place, the C ABI boundary (rvFor in src/pkcs11/rv.cpp).
 #pragma once
 
 #include <stdexcept>

@@ -32,6 +32,7 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, 
     return guarded("C_FindObjectsInit", [&] {
         auto s = Module::get()->session(hSession);
         checkTemplate(pTemplate, ulCount);
+        s->slot->ensureObjects(s->token); // before the session lock: card I/O
         std::scoped_lock lock(s->mutex);
         if (s->find) return CKR_OPERATION_ACTIVE;
         FindState state;

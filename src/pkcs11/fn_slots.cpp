@@ -115,7 +115,9 @@ CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList
         auto m = Module::get();
         auto slot = m->slot(slotID);
         requireNonNull(pulCount);
-        auto mechs = advertisedMechanisms(m->token(*slot)->model);
+        auto token = m->token(*slot);
+        slot->ensureObjects(token); // the mechanisms follow the keys
+        auto mechs = advertisedMechanisms(token->model);
         if (pMechanismList == nullptr) {
             *pulCount = mechs.size();
             return CKR_OK;
@@ -137,7 +139,9 @@ CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM
         auto m = Module::get();
         auto slot = m->slot(slotID);
         requireNonNull(pInfo);
-        for (const auto& mech : advertisedMechanisms(m->token(*slot)->model)) {
+        auto token = m->token(*slot);
+        slot->ensureObjects(token);
+        for (const auto& mech : advertisedMechanisms(token->model)) {
             if (mech.type == type) {
                 *pInfo = mech.info;
                 return CKR_OK;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "card-drivers/driver.hpp"
-#include "pkcs11/crypto/crypto.hpp"
+#include "crypto/crypto.hpp"
 #include "pkcs11/pkcs11_api.hpp"
 
 namespace tessera::pkcs11 {

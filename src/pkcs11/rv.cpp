@@ -92,7 +92,13 @@ struct ErrcRow {
     Errc code;
     CK_RV rv;
 };
-// Module error category -> CK_RV. Each row is unit-tested (tests/unit/pkcs11).
+// Module error category -> CK_RV, chosen from PKCS#11 3.0 section 5.1 by
+// what a client should do next. CKR_DEVICE_ERROR ("some problem has occurred
+// with the token and/or slot") is kept for a card that misbehaves; a
+// condition that may pass (the card is busy, was reset, a wait ran out)
+// becomes CKR_FUNCTION_FAILED ("the requested function could not be
+// performed"), which a client may retry. The cause text itself is in the log
+// line guarded() writes. Each row is unit-tested (tests/unit/module/rv_test.cpp).
 constexpr ErrcRow kErrcToRv[] = {
     {Errc::general, CKR_GENERAL_ERROR},
     {Errc::hostMemory, CKR_HOST_MEMORY},
@@ -101,25 +107,38 @@ constexpr ErrcRow kErrcToRv[] = {
     {Errc::dataLenRange, CKR_DATA_LEN_RANGE},
     {Errc::bufferTooSmall, CKR_BUFFER_TOO_SMALL},
     {Errc::unsupported, CKR_FUNCTION_NOT_SUPPORTED},
-    {Errc::malformedResponse, CKR_DEVICE_ERROR},
-    {Errc::deviceError, CKR_DEVICE_ERROR},
+    {Errc::malformedResponse, CKR_DEVICE_ERROR}, // the card answered bytes we cannot parse: it misbehaves
+    {Errc::deviceError, CKR_DEVICE_ERROR},       // an unexpected status word (6F00, 64xx, 65xx ...)
     {Errc::deviceRemoved, CKR_DEVICE_REMOVED},
     {Errc::tokenNotPresent, CKR_TOKEN_NOT_PRESENT},
     {Errc::tokenNotRecognized, CKR_TOKEN_NOT_RECOGNIZED},
-    {Errc::cardReset, CKR_DEVICE_ERROR},
+    // Reset by another application twice in a row (slot.hpp retries once):
+    // the token is fine, the call may simply be repeated.
+    {Errc::cardReset, CKR_FUNCTION_FAILED},
+    // pcscd unreachable: the spec has no code for the reader stack; the
+    // slot is still listed and comes back when pcscd does (tests/events
+    // pcscd_restart accepts exactly this), so not CKR_DEVICE_REMOVED.
     {Errc::noService, CKR_DEVICE_ERROR},
-    {Errc::sharingViolation, CKR_DEVICE_ERROR},
-    {Errc::timeout, CKR_DEVICE_ERROR},
+    // Another application holds the card exclusively: retry later.
+    {Errc::sharingViolation, CKR_FUNCTION_FAILED},
+    // A bounded wait ran out (transaction, reader): retry later.
+    {Errc::timeout, CKR_FUNCTION_FAILED},
     {Errc::cancelled, CKR_FUNCTION_CANCELED},
     {Errc::pinIncorrect, CKR_PIN_INCORRECT},
     {Errc::pinLocked, CKR_PIN_LOCKED},
     {Errc::pinLenRange, CKR_PIN_LEN_RANGE},
-    {Errc::securityStatus, CKR_USER_NOT_LOGGED_IN},
-    {Errc::authenticationFailed, CKR_PIN_INCORRECT},
-    {Errc::notFound, CKR_DEVICE_ERROR},
-    {Errc::conditionsNotSatisfied, CKR_FUNCTION_FAILED},
-    {Errc::wrongParameters, CKR_DEVICE_ERROR},
-    {Errc::insNotSupported, CKR_FUNCTION_NOT_SUPPORTED},
+    {Errc::securityStatus, CKR_USER_NOT_LOGGED_IN},  // 6982: the card wants a (fresh) PIN
+    {Errc::authenticationFailed, CKR_PIN_INCORRECT}, // 6300: the secret given was wrong
+    // 6A82 / 6A88: the object or key the token model names is not on the card
+    // (changed by another application): the function cannot be performed on
+    // it; the card is not broken.
+    {Errc::notFound, CKR_FUNCTION_FAILED},
+    {Errc::conditionsNotSatisfied, CKR_FUNCTION_FAILED}, // 6985: the card's conditions of use refuse it
+    // 6A80 / 6A86 / 6B00: the card refuses the command's data or parameters
+    // (e.g. an algorithm or key reference it does not take): this function
+    // cannot be performed with this key; nothing is wrong with the device.
+    {Errc::wrongParameters, CKR_FUNCTION_FAILED},
+    {Errc::insNotSupported, CKR_FUNCTION_NOT_SUPPORTED}, // 6D00 / 6E00: the card lacks the command
 };
 } // namespace
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/secure_bytes.hpp"
-#include "pkcs11/crypto/crypto.hpp"
+#include "crypto/crypto.hpp"
 #include "pkcs11/locking.hpp"
 #include "pkcs11/object.hpp"
 #include "pkcs11/slot.hpp"

@@ -41,24 +41,51 @@ TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventC
     if (auto existing = currentToken()) return existing;
     auto token = std::make_shared<Token>();
     token->eventCounter = eventCounter;
+    token->nextHandle = nextHandle;
     token->context = std::make_unique<pcsc::Context>();
     token->channel = std::make_unique<PcscChannel>(*token->context, reader_, eventCounter);
     {
+        // Identity and PIN state only: C_GetTokenInfo needs no more, and
+        // certificates are the bulk of a card's public data (issue 8).
         apdu::Transaction tx(*token->channel);
         token->card = registry.recognise(*token->channel);
         if (!token->card) fail(Errc::tokenNotRecognized, "no driver recognises the card in " + reader_);
-        token->model = token->card->readToken();
+        token->model = token->card->readIdentity();
     }
-    token->objects = buildTokenObjects(token->model);
-    for (auto& o : token->objects)
-        o->handle = nextHandle();
-    log::write(log::Level::calls, "token '" + token->model.label + "' read from " + reader_ + " (" +
-                                      std::to_string(token->objects.size()) + " objects)");
+    if (token->model.keysRead) buildObjects(*token);
+    log::write(log::Level::calls, "token '" + token->model.label + "' read from " + reader_);
     token->lastUse = std::chrono::steady_clock::now();
     if (reaper != nullptr) reaper->touch();
     std::scoped_lock lock(stateMutex);
     token_ = token;
     return token;
+}
+
+void Slot::buildObjects(Token& token)
+{
+    token.objects = buildTokenObjects(token.model);
+    for (auto& o : token.objects)
+        o->handle = token.nextHandle();
+    token.objectsLoaded = true;
+    log::write(log::Level::calls, "token '" + token.model.label + "': " + std::to_string(token.model.keys.size()) +
+                                      " keys, " + std::to_string(token.objects.size()) + " objects");
+}
+
+void Slot::ensureObjects(const TokenPtr& token)
+{
+    if (token->objectsLoaded) return;
+    withCard(token, [&](apdu::Channel& channel, drivers::Card& card) {
+        if (token->objectsLoaded) return; // another thread read them while we waited
+        // A new transaction: another application may have selected its own
+        // applet since the identity was read.
+        apdu::Transaction tx(channel);
+        card.select();
+        drivers::TokenModel model = token->model;
+        card.readKeys(model);
+        token->model.keys = std::move(model.keys);
+        token->model.keysRead = true;
+        buildObjects(*token);
+    });
 }
 
 void Slot::dropToken(const TokenPtr& token, const char* reason)

@@ -27,9 +27,11 @@ struct Token {
     std::unique_ptr<PcscChannel> channel;
     std::unique_ptr<drivers::Card> card;
     drivers::TokenModel model;
-    std::vector<ObjectPtr> objects;
-    std::uint16_t eventCounter = 0; // pcscd's event counter when the token was read
-    std::atomic<bool> gone{false};  // card removed: sessions on this token end
+    std::vector<ObjectPtr> objects; // complete once objectsLoaded (Slot::ensureObjects)
+    std::atomic<bool> objectsLoaded{false};
+    std::function<CK_OBJECT_HANDLE()> nextHandle; // numbers the objects when they are built
+    std::uint16_t eventCounter = 0;               // pcscd's event counter when the token was read
+    std::atomic<bool> gone{false};                // card removed: sessions on this token end
     std::atomic<std::chrono::steady_clock::time_point> lastUse{std::chrono::steady_clock::now()};
 
     // Login state (PKCS#11: per application, shared by all sessions). Guarded by Slot::stateMutex.
@@ -65,6 +67,10 @@ public:
     // under ioMutex). Throws Error(tokenNotPresent / tokenNotRecognized ...).
     TokenPtr loadToken(const drivers::Registry& registry, std::uint16_t eventCounter,
                        const std::function<CK_OBJECT_HANDLE()>& nextHandle);
+    // Reads the keys and builds the objects of a token loaded with its
+    // identity only (card I/O under ioMutex, once per token). Callers: the
+    // object search and the mechanism list, the first things that need keys.
+    void ensureObjects(const TokenPtr& token);
     // The card went away or changed: drop the token, wipe the cached PIN.
     void dropToken(const TokenPtr& token, const char* reason);
     // Exit path: wipe the cached PINs unless another thread holds the state lock.
@@ -85,6 +91,7 @@ public:
 
 private:
     void checkUsable(const TokenPtr& token);
+    void buildObjects(Token& token);
     void handleCardError(const TokenPtr& token, const Error& e);
     CK_SLOT_ID id_;
     std::string reader_;

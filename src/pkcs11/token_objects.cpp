@@ -7,7 +7,7 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
-#include "pkcs11/crypto/crypto.hpp"
+#include "crypto/crypto.hpp"
 
 namespace tessera::pkcs11 {
 

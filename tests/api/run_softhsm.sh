@@ -14,7 +14,7 @@ bin=${1:?usage: run_softhsm.sh PATH/TO/tessera_api_tests [gtest args...]}
 shift
 module=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 pin=123456
-[ -f "$module" ] || { echo "run_softhsm.sh: $module not found" >&2; exit 1; }
+[ -f "$module" ] || { echo "run_softhsm.sh: FAIL: SoftHSM2 ($module) is not installed: the reference comparison cannot run (scripts/install-deps installs softhsm2)" >&2; exit 1; }
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/tessera-softhsm.XXXXXX")
 # shellcheck disable=SC2317 # called from the EXIT trap
@@ -64,8 +64,17 @@ unset TESSERA_TEST_CARD TESSERA_PIV_READER
 # Without an explicit filter, only the Generic.* tests (Card.* needs our card).
 # Not exec: the EXIT trap must still remove the temporary token directory.
 status=0
+out=$dir/gtest.out
 case " $* " in
-*--gtest_filter*) "$bin" "$@" || status=$? ;;
-*) "$bin" --gtest_filter='Generic.*' "$@" || status=$? ;;
+*--gtest_filter*) "$bin" "$@" 2>&1 | tee "$out" || status=$? ;;
+*) "$bin" --gtest_filter='Generic.*' "$@" 2>&1 | tee "$out" || status=$? ;;
 esac
+# A filter that matches nothing passes in gtest: a comparison that ran no test
+# must fail, not count as a pass.
+ran=$(sed -n 's/^\[==========\] \([0-9]*\) tests\? from .* ran\..*/\1/p' "$out" | tail -1)
+if [ "${ran:-0}" -eq 0 ]; then
+    echo "run_softhsm.sh: FAIL: no test ran against SoftHSM2" >&2
+    exit 1
+fi
+echo "run_softhsm.sh: $ran tests ran against SoftHSM2"
 exit "$status"

@@ -1,5 +1,6 @@
 // Fuzz target: the PIV data object parsers, called directly (src/card-drivers/
-// piv/piv_containers.hpp, yubikey_extensions.hpp, piv_keys.hpp). The first
+// piv/piv_containers.hpp, yubikey_extensions.hpp, piv_keys.hpp, and the
+// crypto layer's ECDSA conversion the driver applies to signatures). The first
 // byte picks the parser, the rest is the card's answer: certificate container
 // (with gzip CertInfo) and the certificate behind it, gunzip with its bound,
 // key history, CHUID, GET VERSION / SERIAL / METADATA, the metadata public
@@ -9,6 +10,7 @@
 #include "card-drivers/piv/piv_containers.hpp"
 #include "card-drivers/piv/piv_keys.hpp"
 #include "card-drivers/piv/yubikey_extensions.hpp"
+#include "crypto/crypto.hpp"
 #include "fuzz_support.hpp"
 
 using namespace tessera;
@@ -63,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         case 8: {
             const std::size_t half = 1 + in.u8() % 80;
-            if (ecdsaDerToRaw(in.rest(), half).size() != 2 * half) fuzz::violated("r || s of the wrong size");
+            if (crypto::ecdsaDerToRaw(in.rest(), half).size() != 2 * half) fuzz::violated("r || s of the wrong size");
             break;
         }
         case 9: (void)keyFromCertificate(in.rest()); break;

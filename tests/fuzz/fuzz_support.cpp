@@ -142,7 +142,6 @@ void exerciseCard(drivers::Card& card, const OperationInputs& inputs)
         }
     }
     attempt([&] { (void)card.resetPinState(token.userPin.reference); });
-    attempt([&] { (void)card.random(16); });
 }
 
 } // namespace tessera::fuzz

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "card-drivers/driver.hpp"
+#include "card-drivers/iso7816/iso7816_pin.hpp"
 #include "card-drivers/openpgp/openpgp_data.hpp"
 #include "card-drivers/openpgp/openpgp_kdf.hpp"
 #include "card-drivers/openpgp/openpgp_objects.hpp"
@@ -27,20 +28,13 @@ struct OpenPgpQuirks {
     bool kdf = false;
     // C4 byte 1 = 01: one VERIFY 81 serves several signatures.
     bool pw1ValidForSeveral = false;
-    // GET CHALLENGE offered (C0 b7).
-    bool getChallenge = false;
     // Only one cardholder certificate, the authentication key's, without
     // SELECT DATA: 2.x cards and YubiKey firmware before 5.2.
     bool singleCertificate = false;
     // YubiKey firmware 5.2.0-5.4.3 want SELECT DATA's data preceded by its length.
     bool selectDataLengthPrefix = false;
-    // Refuses VERIFY P1=FF (2.x cards), or ignores P1 and still reports the
-    // PIN verified: resetPinState() answers false at once and the caller
-    // ends the transaction with a card reset.
-    bool noPinReset = false;
-    // Set after the first VERIFY P1=FF that answered 9000 was confirmed by a
-    // status VERIFY (63Cx); later resets are trusted without the check.
-    bool pinResetConfirmed = false;
+    // VERIFY P1=FF refused or ignored (2.x cards), or confirmed.
+    iso7816::PinResetQuirks pinReset;
 };
 
 // Firmware version a YubiKey reports (Yubico GET VERSION, 00 F1).
@@ -69,12 +63,10 @@ public:
     void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) override;
     bool resetPinState(std::uint8_t pinReference) override;
     void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) override;
-    void unblockPin(const SecureBytes& puk, const SecureBytes& newPin) override;
 
     Bytes sign(const CardKey& key, ByteView input) override;
     Bytes decrypt(const CardKey& key, ByteView input) override;
     Bytes deriveEcdh(const CardKey& key, ByteView peerPoint) override;
-    Bytes random(std::size_t length) override;
 
     const OpenPgpQuirks& quirks() const { return quirks_; }
     const ApplicationData& applicationData() const { return data_; }
@@ -90,10 +82,8 @@ private:
     void endCertificateSelection();
 
     // openpgp_pin.cpp
-    apdu::Response transmitSecret(apdu::Command& command);
     SecureBytes pinValue(PasswordKind kind, const SecureBytes& pin) const;
     void checkPinLength(PasswordKind kind, const SecureBytes& pin) const;
-    bool confirmPinReset(std::uint8_t pinReference);
 
     // openpgp_crypto.cpp
     std::uint32_t responseLe() const;

@@ -1,7 +1,5 @@
 // Command APDU builders for the OpenPGP card application (OpenPGP card spec
-// 3.4.1 section 7.2). Data fields are built with the BER-TLV writer; secrets
-// go only into commands marked sensitive, into buffers reserved up front so
-// no reallocation leaves an unwiped copy behind.
+// 3.4.1 section 7.2). Data fields are built with the BER-TLV writer.
 #include "card-drivers/openpgp/openpgp_commands.hpp"
 
 #include "apdu/tlv.hpp"
@@ -18,11 +16,6 @@ apdu::Command make(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
     c.p1 = p1;
     c.p2 = p2;
     return c;
-}
-
-void append(Bytes& out, const SecureBytes& secret)
-{
-    out.insert(out.end(), secret.view().begin(), secret.view().end());
 }
 
 } // namespace
@@ -64,57 +57,6 @@ apdu::Command readPublicKeyCommand(std::uint8_t crt, std::uint32_t le)
     return c;
 }
 
-// Section 7.2.2: VERIFY, P1 00, P2 81/82/83.
-apdu::Command verifyCommand(std::uint8_t pinReference, const SecureBytes& pin)
-{
-    apdu::Command c = make(0x20, 0x00, pinReference);
-    c.sensitive = true;
-    c.data.reserve(pin.size());
-    append(c.data, pin);
-    return c;
-}
-
-apdu::Command verifyStatusCommand(std::uint8_t pinReference)
-{
-    return make(0x20, 0x00, pinReference);
-}
-
-apdu::Command verifyResetCommand(std::uint8_t pinReference)
-{
-    return make(0x20, 0xFF, pinReference);
-}
-
-// Section 7.2.3: CHANGE REFERENCE DATA, P1 00, P2 81 (PW1) or 83 (PW3).
-apdu::Command changeReferenceCommand(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin)
-{
-    apdu::Command c = make(0x24, 0x00, pinReference);
-    c.sensitive = true;
-    c.data.reserve(oldPin.size() + newPin.size());
-    append(c.data, oldPin);
-    append(c.data, newPin);
-    return c;
-}
-
-// Section 7.2.4: RESET RETRY COUNTER, P1 00 (resetting code in the data), P2 81.
-apdu::Command resetRetryCommand(const SecureBytes& resettingCode, const SecureBytes& newPin)
-{
-    apdu::Command c = make(0x2C, 0x00, kPw1Sign);
-    c.sensitive = true;
-    c.data.reserve(resettingCode.size() + newPin.size());
-    append(c.data, resettingCode);
-    append(c.data, newPin);
-    return c;
-}
-
-// Section 7.2.9: RESET RETRY COUNTER, P1 02: PW3 already verified, data = new PW1.
-apdu::Command resetRetryByAdminCommand(const SecureBytes& newPin)
-{
-    apdu::Command c = make(0x2C, 0x02, kPw1Sign);
-    c.sensitive = true;
-    append(c.data, newPin);
-    return c;
-}
-
 // Section 7.2.10: PSO, P1 9E (digital signature returned), P2 9A (data to sign).
 apdu::Command computeSignatureCommand(ByteView input, std::uint32_t le)
 {
@@ -140,14 +82,6 @@ apdu::Command decipherCommand(Bytes data, std::uint32_t le)
     c.data = std::move(data);
     c.le = le;
     c.sensitive = true; // the answer is a plaintext or a shared secret: never traced
-    return c;
-}
-
-// Section 7.2.15: GET CHALLENGE, Le = number of random bytes.
-apdu::Command getChallengeCommand(std::uint32_t length)
-{
-    apdu::Command c = make(0x84, 0x00, 0x00);
-    c.le = length;
     return c;
 }
 

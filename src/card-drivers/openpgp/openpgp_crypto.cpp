@@ -17,7 +17,6 @@ constexpr std::size_t kRsaPkcs1Overhead = 11;       // RFC 8017 9.2: the DigestI
 constexpr std::uint8_t kRsaPaddingIndicator = 0x00; // section 7.2.11: first byte of an RSA cryptogram
 constexpr std::uint32_t kCipherDoTag = 0xA6;
 constexpr std::uint8_t kNativePointPrefix = 0x40;
-constexpr std::size_t kMaxRandomRounds = 256;
 
 bool isNistEc(KeyAlgorithm a)
 {
@@ -148,25 +147,6 @@ Bytes OpenPgpCard::deriveEcdh(const CardKey& key, ByteView peerPoint)
     const Bytes data = apdu::tlv(kCipherDoTag, apdu::tlv(kPublicKeyTag, point));
     Bytes answer = transmitOperation(decipherCommand(data, responseLe()), "PSO:DECIPHER (ECDH)");
     return sharedSecret(std::move(answer), key.algorithm, field);
-}
-
-// Section 7.2.15: GET CHALLENGE when the extended capabilities offer it, in
-// rounds of at most the card's maximum challenge length.
-Bytes OpenPgpCard::random(std::size_t length)
-{
-    if (!quirks_.getChallenge) fail(Errc::unsupported, "this OpenPGP card offers no GET CHALLENGE");
-    std::size_t chunk = quirks_.extendedLength ? 65536 : kShortLe;
-    if (data_.extended.maxChallenge != 0 && data_.extended.maxChallenge < chunk) chunk = data_.extended.maxChallenge;
-    Bytes out;
-    out.reserve(length);
-    for (std::size_t round = 0; out.size() < length; ++round) {
-        if (round >= kMaxRandomRounds) fail(Errc::dataLenRange, "random request too long for GET CHALLENGE");
-        const std::size_t n = std::min(chunk, length - out.size());
-        Bytes part = transmitOperation(getChallengeCommand(static_cast<std::uint32_t>(n)), "GET CHALLENGE");
-        if (part.size() != n) fail(Errc::malformedResponse, "OpenPGP GET CHALLENGE answered the wrong length");
-        out.insert(out.end(), part.begin(), part.end());
-    }
-    return out;
 }
 
 } // namespace tessera::drivers::openpgp

@@ -1,18 +1,18 @@
 // KDF-DO parsing and the iterated-salted S2K of a PIN (OpenPGP card spec
-// 3.4.1 section 4.3.2, RFC 4880 section 3.7.1.3), with OpenSSL 3's EVP
-// digests. The PIN is fed to the digest in place, never copied into an
+// 3.4.1 section 4.3.2, RFC 4880 section 3.7.1.3), with tessera_crypto's
+// hashes. The PIN is fed to the digest in place, never copied into an
 // unwiped buffer; the result lives only in SecureBytes.
 #include "card-drivers/openpgp/openpgp_kdf.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <memory>
+#include <array>
+#include <optional>
 
 #include "apdu/tlv.hpp"
 #include "card-drivers/openpgp/openpgp_data.hpp"
 #include "card-drivers/openpgp/openpgp_objects.hpp"
 #include "common/error.hpp"
+#include "crypto/crypto.hpp"
 
 namespace tessera::drivers::openpgp {
 
@@ -20,10 +20,6 @@ namespace {
 
 constexpr std::uint8_t kHashSha256 = 0x08;
 constexpr std::uint8_t kHashSha512 = 0x0A;
-
-struct MdCtxFree {
-    void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); } // cleanses the digest state
-};
 
 [[noreturn]] void malformed(const std::string& what)
 {
@@ -37,16 +33,16 @@ Bytes valueOf(const std::vector<apdu::Tlv>& items, std::uint32_t tag)
     return {};
 }
 
-const EVP_MD* digestFor(std::uint8_t hash)
+std::optional<crypto::HashAlg> digestFor(std::uint8_t hash)
 {
-    if (hash == kHashSha256) return EVP_sha256();
-    if (hash == kHashSha512) return EVP_sha512();
-    return nullptr;
+    if (hash == kHashSha256) return crypto::HashAlg::sha256;
+    if (hash == kHashSha512) return crypto::HashAlg::sha512;
+    return std::nullopt;
 }
 
-void update(EVP_MD_CTX* ctx, ByteView part)
+void update(crypto::Hasher& hasher, ByteView part)
 {
-    if (!part.empty() && EVP_DigestUpdate(ctx, part.data(), part.size()) != 1) fail(Errc::general, "EVP_DigestUpdate");
+    if (!part.empty()) hasher.update(part);
 }
 
 } // namespace
@@ -64,7 +60,7 @@ KdfParameters parseKdf(ByteView answer)
     if (!kdf.active()) malformed("unknown KDF algorithm (81)");
     Bytes hash = valueOf(items, 0x82);
     Bytes count = valueOf(items, 0x83);
-    if (hash.size() != 1 || digestFor(hash[0]) == nullptr) malformed("unknown hash algorithm (82)");
+    if (hash.size() != 1 || !digestFor(hash[0])) malformed("unknown hash algorithm (82)");
     if (count.size() != 4) malformed("iteration count (83) is not 4 bytes");
     kdf.hash = hash[0];
     kdf.iterations =
@@ -82,30 +78,34 @@ KdfParameters parseKdf(ByteView answer)
 SecureBytes kdfHashPin(const KdfParameters& kdf, PasswordKind kind, const SecureBytes& pin)
 {
     if (!kdf.active()) return pin;
-    const EVP_MD* md = digestFor(kdf.hash);
-    if (md == nullptr) fail(Errc::unsupported, "OpenPGP KDF hash algorithm not supported");
+    const std::optional<crypto::HashAlg> alg = digestFor(kdf.hash);
+    if (!alg) fail(Errc::unsupported, "OpenPGP KDF hash algorithm not supported");
     const Bytes* salt = &kdf.saltPw1;
     if (kind == PasswordKind::resettingCode && !kdf.saltRc.empty()) salt = &kdf.saltRc;
     if (kind == PasswordKind::pw3 && !kdf.saltPw3.empty()) salt = &kdf.saltPw3;
 
-    std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-    if (!ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1) fail(Errc::hostMemory, "EVP_DigestInit_ex2");
+    crypto::Hasher hasher(*alg);
     const ByteView saltView(*salt);
     const ByteView pinView = pin.view();
     std::size_t remaining = std::max<std::size_t>(kdf.iterations, saltView.size() + pinView.size());
     while (remaining > 0) {
         const std::size_t s = std::min(remaining, saltView.size());
-        update(ctx.get(), saltView.first(s));
+        update(hasher, saltView.first(s));
         remaining -= s;
         const std::size_t p = std::min(remaining, pinView.size());
-        update(ctx.get(), pinView.first(p));
+        update(hasher, pinView.first(p));
         remaining -= p;
     }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) fail(Errc::general, "EVP_DigestFinal_ex");
-    SecureBytes out(ByteView(digest, length));
-    secureWipe(digest, sizeof digest);
+    std::array<std::uint8_t, 64> digest{}; // SHA-512 at most
+    const std::size_t length = crypto::hashLength(*alg);
+    try {
+        hasher.finishInto(std::span(digest).first(length));
+    } catch (...) {
+        secureWipe(digest.data(), digest.size());
+        throw;
+    }
+    SecureBytes out(ByteView(digest.data(), length));
+    secureWipe(digest.data(), digest.size());
     return out;
 }
 

@@ -1,4 +1,4 @@
-// Public keys of the OpenPGP card keys, with OpenSSL 3: the SubjectPublicKeyInfo
+// Public keys of the OpenPGP card keys, through tessera_crypto: the SubjectPublicKeyInfo
 // built from the GET PUBLIC KEY answer (OpenPGP card spec 3.4.1 section
 // 7.2.14: 7F49 { 81 modulus, 82 exponent } or { 86 point }) and the key's
 // algorithm attributes, and the cardholder certificate (7F21) checked
@@ -18,7 +18,7 @@ struct PublicKey {
 };
 
 // Throws Error(malformedResponse) when the answer lacks the parts of its
-// algorithm (81/82 for RSA, 86 for EC) or OpenSSL rejects them (a point not
+// algorithm (81/82 for RSA, 86 for EC) or the crypto layer rejects them (a point not
 // on the curve, a modulus of an unusable size).
 PublicKey publicKeyFromCard(const KeyAttributes& attributes, ByteView answer);
 

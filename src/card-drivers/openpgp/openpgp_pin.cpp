@@ -1,11 +1,12 @@
 // PIN commands of the OpenPGP card (OpenPGP card spec 3.4.1 sections
-// 7.2.2-7.2.4): PW status from C4, VERIFY (the PIN as it is, or its KDF
-// hash), the reset of the verification (P1 = FF) with its fallback quirk,
-// CHANGE REFERENCE DATA and RESET RETRY COUNTER with the resetting code.
-// Command buffers that held a secret are wiped as soon as the card answered.
-#include <array>
-
+// 7.2.2-7.2.4): PW status from C4, VERIFY, the reset of the verification
+// (P1 = FF), CHANGE REFERENCE DATA and RESET RETRY COUNTER after PW3. The
+// ISO 7816 logic (status words, the P1 = FF check and its quirks, wiping) is
+// card-drivers/iso7816; this file adds the OpenPGP encoding of a PIN (its
+// bytes as they are, or their KDF hash, section 4.3.2), its length rules,
+// and the 6982 answer to a wrong PIN.
 #include "apdu/status_words.hpp"
+#include "card-drivers/iso7816/iso7816_pin.hpp"
 #include "card-drivers/openpgp/openpgp_card.hpp"
 #include "card-drivers/openpgp/openpgp_commands.hpp"
 #include "common/error.hpp"
@@ -15,30 +16,8 @@ namespace tessera::drivers::openpgp {
 
 namespace {
 
-constexpr std::uint16_t kSwBlocked = 0x6983;
 constexpr std::uint16_t kSwSecurityStatus = 0x6982;
 constexpr std::size_t kResettingCodeMinLength = 8;
-
-// Status words with which a card refuses VERIFY P1=FF as a command it does
-// not know (rather than failing it): the card has no reset, for good.
-constexpr std::array<std::uint16_t, 7> kResetRefusals{0x6A86, 0x6A80, 0x6A81, 0x6B00, 0x6D00, 0x6E00, 0x6700};
-
-bool isResetRefusal(std::uint16_t sw)
-{
-    for (auto r : kResetRefusals)
-        if (r == sw) return true;
-    return false;
-}
-
-bool isTriesLeft(std::uint16_t sw)
-{
-    return (sw & 0xFFF0) == 0x63C0;
-}
-
-struct WipeOnExit {
-    Bytes& bytes;
-    ~WipeOnExit() { secureWipe(bytes.data(), bytes.size()); }
-};
 
 PasswordKind kindOf(std::uint8_t pinReference)
 {
@@ -53,12 +32,6 @@ std::uint8_t changeReference(std::uint8_t pinReference)
 }
 
 } // namespace
-
-apdu::Response OpenPgpCard::transmitSecret(apdu::Command& command)
-{
-    WipeOnExit wipe{command.data};
-    return channel_.transmit(command);
-}
 
 // Section 4.3.1: PW1 at least 6, resetting code and PW3 at least 8
 // characters; the maximum from C4 limits what the card stores, which with a
@@ -113,9 +86,8 @@ PinInfo OpenPgpCard::readPinInfo(std::uint8_t pinReference)
 // comes from C4.
 void OpenPgpCard::verifyPin(std::uint8_t pinReference, const SecureBytes& pin)
 {
-    apdu::Command command = verifyCommand(pinReference, pinValue(kindOf(pinReference), pin));
-    apdu::Response r = transmitSecret(command);
-    if (r.sw == kSwSecurityStatus) {
+    const std::uint16_t sw = iso7816::sendVerify(channel_, pinReference, pinValue(kindOf(pinReference), pin).view());
+    if (sw == kSwSecurityStatus) {
         int tries = -1;
         try {
             tries = readPinInfo(pinReference).triesLeft;
@@ -124,66 +96,33 @@ void OpenPgpCard::verifyPin(std::uint8_t pinReference, const SecureBytes& pin)
         if (tries == 0) throw Error(Errc::pinLocked, "OpenPGP VERIFY: PIN blocked");
         throw Error(Errc::pinIncorrect, "OpenPGP VERIFY: wrong PIN", tries);
     }
-    apdu::throwIfError(r.sw, "OpenPGP VERIFY");
+    iso7816::checkVerifyStatus(sw, "OpenPGP VERIFY");
 }
 
 // Section 7.2.2, P1 = FF: "the access status of the password is set to not verified".
 bool OpenPgpCard::resetPinState(std::uint8_t pinReference)
 {
-    if (quirks_.noPinReset) return false;
-    apdu::Response r = channel_.transmit(verifyResetCommand(pinReference));
-    if (r.ok()) return quirks_.pinResetConfirmed || confirmPinReset(pinReference);
-    if (isResetRefusal(r.sw)) {
-        quirks_.noPinReset = true;
-        log::write(log::Level::calls, "OpenPGP card refuses VERIFY P1=FF (" + apdu::describeStatus(r.sw) +
-                                          "): PIN state will be dropped by a card reset");
-    } else {
-        log::write(log::Level::calls, "OpenPGP VERIFY P1=FF failed: " + apdu::describeStatus(r.sw));
-    }
-    return false;
-}
-
-// A card that ignores P1 treats VERIFY FF as a status query and answers 9000
-// while the PIN stays verified. The first time, ask the status (VERIFY
-// without data): it must now say "not verified" (63Cx, or 6982 on cards
-// without the status query). Anything else: trust a card reset instead.
-bool OpenPgpCard::confirmPinReset(std::uint8_t pinReference)
-{
-    apdu::Response status = channel_.transmit(verifyStatusCommand(pinReference));
-    if (isTriesLeft(status.sw) || status.sw == kSwSecurityStatus || status.sw == kSwBlocked) {
-        quirks_.pinResetConfirmed = true;
-        return true;
-    }
-    quirks_.noPinReset = true;
-    log::write(log::Level::calls, "OpenPGP card did not confirm VERIFY P1=FF (" + apdu::describeStatus(status.sw) +
-                                      "): PIN state will be dropped by a card reset");
-    return false;
+    return iso7816::resetPinState(channel_, pinReference, quirks_.pinReset, "OpenPGP");
 }
 
 // Section 7.2.3: CHANGE REFERENCE DATA with old || new, each hashed with a KDF.
 void OpenPgpCard::changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin)
 {
     const PasswordKind kind = kindOf(pinReference);
+    const SecureBytes oldValue = pinValue(kind, oldPin);
+    const SecureBytes newValue = pinValue(kind, newPin);
     apdu::Command command =
-        changeReferenceCommand(changeReference(pinReference), pinValue(kind, oldPin), pinValue(kind, newPin));
-    apdu::Response r = transmitSecret(command);
+        iso7816::changeReferenceDataCommand(changeReference(pinReference), oldValue.view(), newValue.view());
+    apdu::Response r = iso7816::transmitSecret(channel_, command);
     apdu::throwIfError(r.sw, "OpenPGP CHANGE REFERENCE DATA");
-}
-
-// Section 7.2.4: RESET RETRY COUNTER, P1 00: resetting code || new PW1.
-void OpenPgpCard::unblockPin(const SecureBytes& puk, const SecureBytes& newPin)
-{
-    apdu::Command command =
-        resetRetryCommand(pinValue(PasswordKind::resettingCode, puk), pinValue(PasswordKind::pw1, newPin));
-    apdu::Response r = transmitSecret(command);
-    apdu::throwIfError(r.sw, "OpenPGP RESET RETRY COUNTER");
 }
 
 // Section 7.2.9: RESET RETRY COUNTER with P1 02 after PW3 was verified: new PW1, no resetting code.
 void OpenPgpCard::initPin(const SecureBytes& newPin)
 {
-    apdu::Command command = resetRetryByAdminCommand(pinValue(PasswordKind::pw1, newPin));
-    apdu::Response r = transmitSecret(command);
+    const SecureBytes newValue = pinValue(PasswordKind::pw1, newPin);
+    apdu::Command command = iso7816::resetRetryCounterNewPinCommand(kPw1Sign, newValue.view());
+    apdu::Response r = iso7816::transmitSecret(channel_, command);
     apdu::throwIfError(r.sw, "OpenPGP RESET RETRY COUNTER (PW3)");
 }
 

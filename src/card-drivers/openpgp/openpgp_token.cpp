@@ -42,7 +42,6 @@ void OpenPgpCard::applyQuirks()
     quirks_.extendedLength = v2 && (data_.extendedLength.has_value() || data_.capabilities.extendedLength);
     quirks_.kdf = kdf_.active();
     quirks_.pw1ValidForSeveral = data_.pwStatus.pw1ValidForSeveral;
-    quirks_.getChallenge = data_.extended.getChallenge;
     const bool yubikey = data_.aid.manufacturer == kManufacturerYubico && firmware_.has_value();
     quirks_.singleCertificate = !v3 || (yubikey && firmware_->below(5, 2, 0));
     quirks_.selectDataLengthPrefix = yubikey && !firmware_->below(5, 2, 0) && firmware_->below(5, 4, 4);

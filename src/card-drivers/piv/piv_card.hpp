@@ -1,5 +1,6 @@
 // The PIV card (SP 800-73-4 part 2 section 3) behind the driver interface:
-// token reading, PIN commands and private-key operations through GENERAL
+// token reading, PIN commands (the ISO 7816 ones of card-drivers/iso7816
+// with the PIV PIN encoding) and private-key operations through GENERAL
 // AUTHENTICATE. Card differences are named quirk flags (PivQuirks), set when
 // the card is identified, never vendor checks in command code.
 //
@@ -13,6 +14,7 @@
 #include <optional>
 
 #include "card-drivers/driver.hpp"
+#include "card-drivers/iso7816/iso7816_pin.hpp"
 #include "card-drivers/piv/piv_keys.hpp"
 #include "card-drivers/piv/piv_objects.hpp"
 #include "card-drivers/piv/yubikey_extensions.hpp"
@@ -23,13 +25,8 @@ struct PivQuirks {
     bool yubikey = false;         // answers GET VERSION (00 FD)
     bool yubikeySerial = false;   // GET SERIAL (00 F8): YubiKey firmware 5.0+
     bool yubikeyMetadata = false; // GET METADATA (00 F7): YubiKey firmware 5.3+
-    // Refuses VERIFY P1=FF (pre-800-73-4 cards), or ignores P1 and still
-    // reports the PIN verified: resetPinState() answers false at once and the
-    // caller ends the transaction with a card reset.
-    bool noPinReset = false;
-    // Set after the first VERIFY P1=FF that answered 9000 was confirmed by a
-    // status VERIFY (63Cx); later resets are trusted without the check.
-    bool pinResetConfirmed = false;
+    // VERIFY P1=FF refused or ignored (pre-800-73-4 cards), or confirmed.
+    iso7816::PinResetQuirks pinReset;
 };
 
 class PivCard final : public Card {
@@ -39,17 +36,17 @@ public:
     std::string driverName() const override { return "PIV"; }
     void select() override;
     TokenModel readToken() override;
+    TokenModel readIdentity() override;
+    void readKeys(TokenModel& token) override;
     PinInfo readPinInfo(std::uint8_t pinReference) override;
 
     void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) override;
     bool resetPinState(std::uint8_t pinReference) override;
     void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) override;
-    void unblockPin(const SecureBytes& puk, const SecureBytes& newPin) override;
 
     Bytes sign(const CardKey& key, ByteView input) override;
     Bytes decrypt(const CardKey& key, ByteView input) override;
     Bytes deriveEcdh(const CardKey& key, ByteView peerPoint) override;
-    Bytes random(std::size_t length) override;
 
     const PivQuirks& quirks() const { return quirks_; }
 
@@ -57,15 +54,11 @@ private:
     // piv_token.cpp
     void identify(TokenModel& token);
     void readIdentityFromChuid(TokenModel& token);
-    void readKeys(std::vector<CardKey>& keys);
+    void readKeySlots(std::vector<CardKey>& keys);
     std::optional<CardKey> readSlot(const KeySlot& slot);
     std::optional<PublicKeyInfo> readCertificateKey(const KeySlot& slot);
     std::optional<YubiKeyMetadata> readMetadata(std::uint8_t slot);
     std::size_t readRetiredCount();
-
-    // piv_pin.cpp
-    apdu::Response transmitSecret(apdu::Command& command);
-    bool confirmPinReset(std::uint8_t pinReference);
 
     // piv_crypto.cpp
     // secretAnswer: the answer is a plaintext or shared secret (never traced).

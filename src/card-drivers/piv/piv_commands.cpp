@@ -1,6 +1,6 @@
 // Command APDU builders for the PIV card application (SP 800-73-4 part 2
-// section 3) and the YubiKey extensions. Data fields are built with the
-// BER-TLV writer; secrets go only into commands marked sensitive.
+// section 3) and the YubiKey extensions, and the PIV encoding of a PIN. Data
+// fields are built with the BER-TLV writer.
 #include "card-drivers/piv/piv_commands.hpp"
 
 #include "apdu/tlv.hpp"
@@ -26,13 +26,15 @@ apdu::Command make(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
 
 } // namespace
 
-void appendPaddedPin(Bytes& out, const SecureBytes& pin)
+SecureBytes paddedPin(const SecureBytes& pin)
 {
     if (pin.size() < kPinMin || pin.size() > kPinMax) {
         throw Error(Errc::pinLenRange, "PIV PIN must be 6 to 8 characters");
     }
-    out.insert(out.end(), pin.view().begin(), pin.view().end());
-    out.insert(out.end(), kPinMax - pin.size(), kPinPad);
+    SecureBytes padded(pin);
+    while (padded.size() < kPinMax)
+        padded.push_back(kPinPad);
+    return padded;
 }
 
 // SP 800-73-4 part 2 section 3.1.1: SELECT by AID, P1 04, P2 00; the answer
@@ -51,51 +53,6 @@ apdu::Command getDataCommand(std::uint32_t objectTag)
     apdu::Command c = make(0xCB, 0x3F, 0xFF);
     c.data = apdu::tlv(0x5C, apdu::encodeTag(objectTag));
     c.le = kShortLe;
-    return c;
-}
-
-// SP 800-73-4 part 2 section 3.2.1: VERIFY, P1 00, P2 key reference.
-apdu::Command verifyCommand(std::uint8_t pinReference, const SecureBytes& pin)
-{
-    apdu::Command c = make(0x20, 0x00, pinReference);
-    c.sensitive = true;
-    c.data.reserve(kPinMax); // no reallocation: no unwiped copy of the PIN left behind
-    appendPaddedPin(c.data, pin);
-    return c;
-}
-
-// Section 3.2.1: "If the command data field is absent, the card returns the
-// status of the reference data" (9000 verified, 63Cx not verified).
-apdu::Command verifyStatusCommand(std::uint8_t pinReference)
-{
-    return make(0x20, 0x00, pinReference);
-}
-
-// Section 3.2.1 (800-73-4 addition): P1 FF, no data, resets the security status.
-apdu::Command verifyResetCommand(std::uint8_t pinReference)
-{
-    return make(0x20, 0xFF, pinReference);
-}
-
-// Section 3.2.2: CHANGE REFERENCE DATA, P1 00, P2 key reference.
-apdu::Command changeReferenceCommand(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin)
-{
-    apdu::Command c = make(0x24, 0x00, pinReference);
-    c.sensitive = true;
-    c.data.reserve(2 * kPinMax);
-    appendPaddedPin(c.data, oldPin);
-    appendPaddedPin(c.data, newPin);
-    return c;
-}
-
-// Section 3.2.3: RESET RETRY COUNTER, P1 00, P2 80 (the PIV Card Application PIN).
-apdu::Command resetRetryCommand(const SecureBytes& puk, const SecureBytes& newPin)
-{
-    apdu::Command c = make(0x2C, 0x00, kApplicationPin);
-    c.sensitive = true;
-    c.data.reserve(2 * kPinMax);
-    appendPaddedPin(c.data, puk);
-    appendPaddedPin(c.data, newPin);
     return c;
 }
 

@@ -1,6 +1,8 @@
 // Builders for every command APDU the PIV driver sends, one function per
 // card command, each citing its clause of SP 800-73-4 part 2 (or the YubiKey
-// PIV extension it uses). Response parsing lives with the data it yields.
+// PIV extension it uses); the PIN commands are the ISO 7816 ones
+// (card-drivers/iso7816) with the PIN encoded by paddedPin(). Response
+// parsing lives with the data it yields.
 #pragma once
 
 #include <cstdint>
@@ -19,17 +21,6 @@ inline constexpr std::uint32_t kShortLe = 256;
 apdu::Command selectCommand();
 // SP 800-73-4 part 2 section 3.1.2 GET DATA: 00 CB 3F FF 5C len tag.
 apdu::Command getDataCommand(std::uint32_t objectTag);
-// SP 800-73-4 part 2 section 3.2.1 VERIFY with the PIN padded with FF to 8
-// bytes (sensitive). Throws Error(pinLenRange) unless 6..8 bytes.
-apdu::Command verifyCommand(std::uint8_t pinReference, const SecureBytes& pin);
-// Section 3.2.1 VERIFY without data: asks for the PIN's status.
-apdu::Command verifyStatusCommand(std::uint8_t pinReference);
-// Section 3.2.1 VERIFY with P1 = FF and no data: resets the security status.
-apdu::Command verifyResetCommand(std::uint8_t pinReference);
-// Section 3.2.2 CHANGE REFERENCE DATA: old || new, each padded to 8 (sensitive).
-apdu::Command changeReferenceCommand(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin);
-// Section 3.2.3 RESET RETRY COUNTER: PUK || new PIN, each padded to 8 (sensitive).
-apdu::Command resetRetryCommand(const SecureBytes& puk, const SecureBytes& newPin);
 // Section 3.2.4 GENERAL AUTHENTICATE: 7C { 82 00, dataTag input }; dataTag is
 // 81 (challenge: sign / RSA decrypt) or 85 (exponentiation: ECDH).
 apdu::Command generalAuthenticateCommand(std::uint8_t algorithm, std::uint8_t keyReference, std::uint8_t dataTag,
@@ -40,8 +31,9 @@ apdu::Command yubikeyVersionCommand();                   // 00 FD 00 00
 apdu::Command yubikeySerialCommand();                    // 00 F8 00 00
 apdu::Command yubikeyMetadataCommand(std::uint8_t slot); // 00 F7 00 slot (firmware 5.3+)
 
-// Appends the PIN padded with FF to 8 bytes to `out` (SP 800-73-4 part 2
-// section 3.2.1); throws Error(pinLenRange) unless the PIN is 6..8 bytes.
-void appendPaddedPin(Bytes& out, const SecureBytes& pin);
+// SP 800-73-4 part 2 section 3.2.1: the PIN padded with FF to 8 bytes, the
+// PIV encoding of a PIN for VERIFY and CHANGE REFERENCE DATA (the commands
+// are card-drivers/iso7816). Throws Error(pinLenRange) unless 6..8 bytes.
+SecureBytes paddedPin(const SecureBytes& pin);
 
 } // namespace tessera::drivers::piv

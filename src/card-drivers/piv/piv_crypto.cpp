@@ -4,9 +4,11 @@
 // 7C { 82 response }. Inputs are checked against the key before any APDU.
 #include "apdu/status_words.hpp"
 #include "apdu/tlv.hpp"
+#include "card-drivers/card_crypto.hpp"
 #include "card-drivers/piv/piv_card.hpp"
 #include "card-drivers/piv/piv_commands.hpp"
 #include "common/error.hpp"
+#include "crypto/crypto.hpp"
 
 namespace tessera::drivers::piv {
 
@@ -75,7 +77,7 @@ Bytes PivCard::sign(const CardKey& key, ByteView input)
     }
     if (isEcdsa(key.algorithm)) {
         Bytes der = generalAuthenticate(key, kChallengeTag, ecdsaInput(input, field));
-        return ecdsaDerToRaw(der, field);
+        return fromCard("PIV ECDSA signature: ", [&] { return crypto::ecdsaDerToRaw(der, field); });
     }
     if (key.algorithm == KeyAlgorithm::ed25519) {
         Bytes sig = generalAuthenticate(key, kChallengeTag, input);
@@ -109,13 +111,6 @@ Bytes PivCard::deriveEcdh(const CardKey& key, ByteView peerPoint)
         fail(Errc::unsupported, "this PIV key cannot derive");
     }
     return leftPadTo(generalAuthenticate(key, kExponentiationTag, peerPoint, true), field, "ECDH secret");
-}
-
-// SP 800-73-4 has no GET CHALLENGE for the host; the PKCS#11 layer falls
-// back to OpenSSL's RAND_bytes.
-Bytes PivCard::random(std::size_t /*length*/)
-{
-    fail(Errc::unsupported, "PIV cards offer no random number command");
 }
 
 } // namespace tessera::drivers::piv

@@ -1,7 +1,7 @@
-// Public-key facts for the PIV key model, with OpenSSL 3: the key behind an
-// X.509 certificate (only its SubjectPublicKeyInfo, algorithm and size are
-// taken), the key in a YubiKey metadata answer (tag 04), and the ECDSA
-// signature conversion from the card's DER to PKCS#11's raw r || s.
+// Public-key facts for the PIV key model, through tessera_crypto: the key
+// behind an X.509 certificate (only its SubjectPublicKeyInfo, algorithm and
+// size are taken) and the key in a YubiKey metadata answer (tag 04). (The
+// card's DER ECDSA signatures become raw r || s with crypto::ecdsaDerToRaw.)
 #pragma once
 
 #include <cstdint>
@@ -28,9 +28,5 @@ std::optional<PublicKeyInfo> keyFromCertificate(ByteView der);
 // 82 exponent for RSA; 86 point for EC, raw 32 bytes for Ed25519/X25519)
 // for the given PIV algorithm id. Throws Error(malformedResponse).
 PublicKeyInfo keyFromMetadata(std::uint8_t algorithmId, ByteView publicKeyTemplate);
-
-// DER ECDSA-Sig-Value -> r || s, each exactly `half` bytes (leading zeros
-// kept). Throws Error(malformedResponse) on bad DER or oversized values.
-Bytes ecdsaDerToRaw(ByteView der, std::size_t half);
 
 } // namespace tessera::drivers::piv

@@ -66,11 +66,27 @@ CardKey makeCardKey(const KeySlot& slot, PublicKeyInfo key, std::optional<PinPol
 
 TokenModel PivCard::readToken()
 {
+    TokenModel token = readIdentity();
+    readKeys(token);
+    return token;
+}
+
+// What C_GetTokenInfo needs and no more: on a YubiKey GET VERSION, GET SERIAL
+// and the empty VERIFY (with the SELECT of the probe: 4 APDUs in all).
+TokenModel PivCard::readIdentity()
+{
     TokenModel token;
     identify(token);
     token.userPin = readPinInfo(kApplicationPin);
-    readKeys(token.keys);
+    token.keysRead = false;
     return token;
+}
+
+void PivCard::readKeys(TokenModel& token)
+{
+    token.keys.clear();
+    readKeySlots(token.keys);
+    token.keysRead = true;
 }
 
 // YubiKey GET VERSION / GET SERIAL; other cards answer 6D00 and are
@@ -130,7 +146,7 @@ void PivCard::readIdentityFromChuid(TokenModel& token)
     token.serial = toHex(tail);
 }
 
-void PivCard::readKeys(std::vector<CardKey>& keys)
+void PivCard::readKeySlots(std::vector<CardKey>& keys)
 {
     for (std::size_t i = 0; i < kPrimarySlotCount; ++i) {
         if (auto key = readSlot(kKeySlots[i])) keys.push_back(std::move(*key));

@@ -27,13 +27,23 @@ INSTANTIATE_TEST_SUITE_P(
         RvRow{Errc::unsupported, CKR_FUNCTION_NOT_SUPPORTED}, RvRow{Errc::malformedResponse, CKR_DEVICE_ERROR},
         RvRow{Errc::deviceError, CKR_DEVICE_ERROR}, RvRow{Errc::deviceRemoved, CKR_DEVICE_REMOVED},
         RvRow{Errc::tokenNotPresent, CKR_TOKEN_NOT_PRESENT}, RvRow{Errc::tokenNotRecognized, CKR_TOKEN_NOT_RECOGNIZED},
-        RvRow{Errc::cardReset, CKR_DEVICE_ERROR}, RvRow{Errc::noService, CKR_DEVICE_ERROR},
-        RvRow{Errc::sharingViolation, CKR_DEVICE_ERROR}, RvRow{Errc::timeout, CKR_DEVICE_ERROR},
+        RvRow{Errc::cardReset, CKR_FUNCTION_FAILED}, RvRow{Errc::noService, CKR_DEVICE_ERROR},
+        RvRow{Errc::sharingViolation, CKR_FUNCTION_FAILED}, RvRow{Errc::timeout, CKR_FUNCTION_FAILED},
         RvRow{Errc::cancelled, CKR_FUNCTION_CANCELED}, RvRow{Errc::pinIncorrect, CKR_PIN_INCORRECT},
         RvRow{Errc::pinLocked, CKR_PIN_LOCKED}, RvRow{Errc::pinLenRange, CKR_PIN_LEN_RANGE},
         RvRow{Errc::securityStatus, CKR_USER_NOT_LOGGED_IN}, RvRow{Errc::authenticationFailed, CKR_PIN_INCORRECT},
-        RvRow{Errc::notFound, CKR_DEVICE_ERROR}, RvRow{Errc::conditionsNotSatisfied, CKR_FUNCTION_FAILED},
-        RvRow{Errc::wrongParameters, CKR_DEVICE_ERROR}, RvRow{Errc::insNotSupported, CKR_FUNCTION_NOT_SUPPORTED}));
+        RvRow{Errc::notFound, CKR_FUNCTION_FAILED}, RvRow{Errc::conditionsNotSatisfied, CKR_FUNCTION_FAILED},
+        RvRow{Errc::wrongParameters, CKR_FUNCTION_FAILED}, RvRow{Errc::insNotSupported, CKR_FUNCTION_NOT_SUPPORTED}));
+
+// Every category has a row of its own: none falls through to the default.
+TEST(RvTableTest, EveryErrcHasARow)
+{
+    for (int i = 0; i <= static_cast<int>(Errc::insNotSupported); ++i) {
+        const Errc e = static_cast<Errc>(i);
+        if (e == Errc::general) continue;
+        EXPECT_NE(rvFor(e), CKR_GENERAL_ERROR) << errcName(e);
+    }
+}
 
 TEST(RvNames, KnownAndUnknown)
 {

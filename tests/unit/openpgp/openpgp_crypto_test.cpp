@@ -195,26 +195,6 @@ TEST_F(OpenPgpCryptoTest, ExtendedLengthCardUsesItsMaximumResponseLength)
     EXPECT_EQ(card->sign(key(1, KeyAlgorithm::rsa, 2048), kDigestInfoBytes).size(), 256u);
 }
 
-TEST_F(OpenPgpCryptoTest, GetChallengeInRoundsOfTheCardMaximum)
-{
-    pgp::CardSpec s = shortCard();
-    s.extendedCapabilities = fromHex("70 00 0010 0800 00FF 00 00"); // GET CHALLENGE, 16 bytes at most
-    auto card = pgp::probeCard(ch, s);
-    ch.expect("0084000010", repeat("A1", 16) + "9000");
-    ch.expect("0084000004", repeat("A2", 4) + "9000");
-    EXPECT_EQ(card->random(20), fromHex(repeat("A1", 16) + repeat("A2", 4)));
-    ch.expect("0084000010", repeat("A1", 15) + "9000");
-    EXPECT_EQ(expectError([&] { card->random(16); }).code(), Errc::malformedResponse);
-}
-
-TEST_F(OpenPgpCryptoTest, NoGetChallengeIsUnsupported)
-{
-    pgp::CardSpec s = shortCard();
-    s.extendedCapabilities = fromHex("30 00 0000 0800 00FF 00 00");
-    auto card = pgp::probeCard(ch, s);
-    EXPECT_EQ(expectError([&] { card->random(8); }).code(), Errc::unsupported);
-}
-
 TEST_F(OpenPgpCryptoTest, SignatureUnderThePinRule)
 {
     auto card = pgp::probeCard(ch, shortCard());

@@ -135,7 +135,7 @@ TEST_F(OpenPgpPinTest, ResetIsConfirmedOnceThenTrusted)
     ch.expect("0020FF82", "9000");
     ch.expect("00200082", "63C3");
     EXPECT_TRUE(card->resetPinState(0x82));
-    EXPECT_TRUE(card->quirks().pinResetConfirmed);
+    EXPECT_TRUE(card->quirks().pinReset.pinResetConfirmed);
     ch.expect("0020FF81", "9000");
     EXPECT_TRUE(card->resetPinState(0x81));
 }
@@ -144,7 +144,7 @@ TEST_F(OpenPgpPinTest, ResetRefusedFallsBackForGood)
 {
     ch.expect("0020FF82", "6B00");
     EXPECT_FALSE(card->resetPinState(0x82));
-    EXPECT_TRUE(card->quirks().noPinReset);
+    EXPECT_TRUE(card->quirks().pinReset.noPinReset);
     const std::size_t before = ch.transmitted();
     EXPECT_FALSE(card->resetPinState(0x82));
     EXPECT_EQ(ch.transmitted(), before);
@@ -155,7 +155,7 @@ TEST_F(OpenPgpPinTest, ResetIgnoredByTheCardFallsBack)
     ch.expect("0020FF82", "9000");
     ch.expect("00200082", "9000"); // still verified: P1 was ignored
     EXPECT_FALSE(card->resetPinState(0x82));
-    EXPECT_TRUE(card->quirks().noPinReset);
+    EXPECT_TRUE(card->quirks().pinReset.noPinReset);
 }
 
 TEST_F(OpenPgpPinTest, ChangePinAddressesPw1As81)
@@ -169,14 +169,6 @@ TEST_F(OpenPgpPinTest, ChangePinAddressesPw1As81)
     });
     EXPECT_EQ(e.code(), Errc::pinIncorrect);
     EXPECT_EQ(e.retriesLeft(), 1);
-}
-
-TEST_F(OpenPgpPinTest, UnblockWithTheResettingCode)
-{
-    ch.expect("002C00810E 3132333435363738 313233343536", "9000");
-    card->unblockPin(SecureBytes(std::string_view("12345678")), pin);
-    EXPECT_TRUE(ch.sent().back().sensitive);
-    EXPECT_EQ(expectError([&] { card->unblockPin(pin, pin); }).code(), Errc::pinLenRange); // RC: 8 at least
 }
 
 TEST_F(OpenPgpPinTest, PinRuleVerifiesOperatesAndResetsInOneTransaction)
@@ -287,4 +279,17 @@ TEST(OpenPgpKdfCardTest, MalformedKdfDoFailsTheProbe)
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), Errc::malformedResponse);
     }
+}
+
+// A status answer that cannot confirm (6F00) falls back to a card reset this
+// time only; the OpenPGP driver used to give up the reset for good.
+TEST_F(OpenPgpPinTest, UnconfirmedResetAsksAgainNextTime)
+{
+    ch.expect("0020FF82", "9000");
+    ch.expect("00200082", "6F00");
+    EXPECT_FALSE(card->resetPinState(0x82));
+    EXPECT_FALSE(card->quirks().pinReset.noPinReset);
+    ch.expect("0020FF82", "9000");
+    ch.expect("00200082", "63C3");
+    EXPECT_TRUE(card->resetPinState(0x82));
 }

@@ -91,7 +91,6 @@ TEST_F(OpenPgpTokenTest, ProbeAndReadThreeKeyCard34)
     EXPECT_FALSE(card->quirks().kdf);
     EXPECT_FALSE(card->quirks().pw1ValidForSeveral);
     EXPECT_FALSE(card->quirks().singleCertificate);
-    EXPECT_TRUE(card->quirks().getChallenge);
     EXPECT_EQ(ch.transmitted(), 3u); // SELECT, GET DATA 6E, GET DATA F9
 
     ch.expect(pgp::getDataHex(0x65, true), kCardholder);
@@ -227,7 +226,6 @@ TEST_F(OpenPgpTokenTest, Card21ShortApdusOneCertificate)
     EXPECT_FALSE(card->quirks().extendedLength);
     EXPECT_TRUE(card->quirks().singleCertificate);
     EXPECT_TRUE(card->quirks().pw1ValidForSeveral);
-    EXPECT_FALSE(card->quirks().getChallenge);
 
     ch.expect(pgp::getDataHex(0x65), "65 0C 5B 0A 426F623C3C4D61727479 9000");
     ch.expect(pgp::readPublicKeyHex(0xB6), pgp::ok(pgp::rsaPublicKeyTemplate(m().rsaSig.get())));

@@ -9,7 +9,6 @@
 #include <functional>
 
 #include "card-drivers/piv/piv_card.hpp"
-#include "card-drivers/piv/piv_keys.hpp"
 #include "common/error.hpp"
 #include "piv_test_support.hpp"
 #include "replay_channel.hpp"
@@ -117,18 +116,26 @@ TEST_F(PivCryptoTest, EcdsaHashIsFittedToTheField)
 
 TEST_F(PivCryptoTest, EcdsaDerConversionTable)
 {
-    // Real OpenSSL signatures round-trip through the conversion.
-    auto key = test::makeEcKey("P-256");
+    // Real OpenSSL signatures (r shorter and shorter: leading zeros) come back
+    // from the card's DER as raw r || s of exactly the field size.
+    CardKey key = keyAt(0x9C, KeyAlgorithm::ecP256, 256);
+    Bytes hash(32, 0x01);
+    const std::string cmd = "0087119C 26 7C24 8200 8120" + test::hex(hash) + "00";
+    auto answer = [](ByteView der) {
+        return "7C" + test::hex(Bytes{static_cast<std::uint8_t>(der.size() + 2)}) + "82" +
+               test::hex(Bytes{static_cast<std::uint8_t>(der.size())}) + test::hex(der) + "9000";
+    };
     for (int i = 0; i < 8; ++i) {
         ECDSA_SIG* sig = ECDSA_SIG_new();
         BIGNUM* r = BN_new();
         BIGNUM* s = BN_new();
-        BN_rand(r, 256 - 8 * i, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY);
+        BN_rand(r, 256 - 8 * i, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY);
         BN_rand(s, 256, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY);
         ECDSA_SIG_set0(sig, r, s);
         unsigned char* der = nullptr;
         int len = i2d_ECDSA_SIG(sig, &der);
-        Bytes raw = piv::ecdsaDerToRaw(ByteView(der, static_cast<std::size_t>(len)), 32);
+        ch.expect(cmd, answer(ByteView(der, static_cast<std::size_t>(len))));
+        Bytes raw = card.sign(key, hash);
         Bytes expectR(32), expectS(32);
         BN_bn2binpad(r, expectR.data(), 32);
         BN_bn2binpad(s, expectS.data(), 32);
@@ -137,11 +144,15 @@ TEST_F(PivCryptoTest, EcdsaDerConversionTable)
         OPENSSL_free(der);
         ECDSA_SIG_free(sig);
     }
-    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("3006020101020102 00"), 32), Error); // trailing byte
-    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("3006020101"), 32), Error);          // truncated
-    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("3026 020101 022101" + repeatHex("FF", 32)), 32), Error); // s too big
-    EXPECT_THROW((void)piv::ecdsaDerToRaw(fromHex("300602010102 01FF"), 32), Error); // negative s
-    EXPECT_THROW((void)piv::ecdsaDerToRaw(Bytes{}, 32), Error);
+    // Bad DER from the card is a malformed response, not the caller's bad data.
+    for (const char* bad :
+         {"3006020101020102 00", "3006020101", "300602010102 01FF", "30060201010201 00", "3007 02020001 020102"}) {
+        ch.expect(cmd, answer(fromHex(bad)));
+        EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::malformedResponse) << bad;
+    }
+    const Bytes sTooBig = fromHex("3026 020101 022101" + repeatHex("FF", 32));
+    ch.expect(cmd, answer(sTooBig));
+    EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::malformedResponse);
 }
 
 TEST_F(PivCryptoTest, EcdhSendsPointWithExponentiationTag)
@@ -180,12 +191,6 @@ TEST_F(PivCryptoTest, CardErrorsAndMalformedAnswers)
     EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::malformedResponse);
     ch.expect(cmd, "7C05 8203 DEADBE 9000"); // 82 is not DER
     EXPECT_EQ(errcOf([&] { card.sign(key, hash); }), Errc::malformedResponse);
-}
-
-TEST_F(PivCryptoTest, RandomIsUnsupported)
-{
-    EXPECT_EQ(errcOf([&] { card.random(16); }), Errc::unsupported);
-    EXPECT_EQ(ch.transmitted(), 0u);
 }
 
 TEST_F(PivCryptoTest, UnsupportedKeyKinds)

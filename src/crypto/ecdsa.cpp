@@ -2,8 +2,8 @@
 // Ecdsa-Sig-Value = SEQUENCE{r INTEGER, s INTEGER} (RFC 3279 2.2.3), PKCS#11
 // speaks raw r||s, each zero-padded to the field size (PKCS#11 3.0 mechanisms
 // 2.3.1). The DER side is untrusted card output, so the parse is strict.
-#include "pkcs11/crypto/crypto.hpp"
-#include "pkcs11/crypto/openssl_util.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/openssl_util.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
@@ -17,7 +17,7 @@ using detail::bnToBytes;
 
 namespace {
 
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, detail::Deleter<ECDSA_SIG_free>>;
+using detail::EcdsaSigPtr;
 
 Bytes encodeSig(const ECDSA_SIG* sig)
 {

@@ -4,8 +4,8 @@
 #pragma once
 
 #include "common/bytes.hpp"
-#include "pkcs11/crypto/crypto.hpp"
-#include "pkcs11/crypto/openssl_util.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/openssl_util.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/rsa.h>

@@ -2,8 +2,9 @@
 // PSS, OAEP and raw X.509 (PKCS#11 3.0 mechanisms 2.1.6-2.1.10), ECDSA over a
 // hash or over data (2.3.6-2.3.7) with raw r||s signatures, and Ed25519 (2.3.14).
 // Signature mismatches return false; OpenSSL's error queue is then cleared.
-#include "pkcs11/crypto/crypto.hpp"
-#include "pkcs11/crypto/openssl_util.hpp"
+// Operation contexts and digests come from the module's library context.
+#include "crypto/crypto.hpp"
+#include "crypto/openssl_util.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/rsa.h>
@@ -20,7 +21,7 @@ namespace {
 
 EvpPkeyCtxPtr newCtx(EVP_PKEY* pkey)
 {
-    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(detail::libCtx(), pkey, nullptr));
     if (!ctx) throwOpenssl(Errc::hostMemory, "EVP_PKEY_CTX_new_from_pkey failed");
     return ctx;
 }
@@ -76,7 +77,7 @@ bool verifyEddsa(EVP_PKEY* pkey, ByteView data, ByteView sig)
 {
     if (sig.size() != 64) return false;
     detail::EvpMdCtxPtr md(EVP_MD_CTX_new());
-    if (!md || EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, pkey) != 1)
+    if (!md || EVP_DigestVerifyInit_ex(md.get(), nullptr, nullptr, detail::libCtx(), nullptr, pkey, nullptr) != 1)
         throwOpenssl(Errc::general, "EdDSA verify setup failed");
     return verdict(EVP_DigestVerify(md.get(), sig.data(), sig.size(), data.data(), data.size()));
 }

@@ -1,7 +1,7 @@
 // EC point forms at the PKCS#11 boundary. CKA_EC_POINT is a DER OCTET STRING
 // (PKCS#11 3.0 section 2.3.3), while ECDH1 public data (CK_ECDH1_DERIVE_PARAMS,
 // mechanisms 2.3.13) may arrive raw or DER-wrapped; the card wants it raw.
-#include "pkcs11/crypto/crypto.hpp"
+#include "crypto/crypto.hpp"
 
 #include "common/error.hpp"
 

@@ -61,6 +61,47 @@ INSTANTIATE_TEST_SUITE_P(AllCurves, CurveKeys,
                                            CurveCase{"ED25519", KeyKind::ed25519, "06032B6570", 32, 32},
                                            CurveCase{"X25519", KeyKind::x25519, "06032B656E", 32, 32}));
 
+struct NamedCurveCase {
+    const char* key;
+    Curve curve;
+};
+
+class NamedCurves : public ::testing::TestWithParam<NamedCurveCase> {};
+
+TEST_P(NamedCurves, FromCardPointIsTheSameKey)
+{
+    const auto& c = GetParam();
+    Bytes spki = spkiOf(testKey(c.key));
+    PublicKey key = PublicKey::fromSpki(spki);
+    EXPECT_EQ(key.curve(), c.curve);
+    PublicKey fromCard = PublicKey::fromEcPoint(c.curve, key.ecPointUncompressed());
+    EXPECT_EQ(fromCard.spkiDer(), spki);
+    EXPECT_EQ(fromCard.curve(), c.curve);
+    Bytes offCurve = key.ecPointUncompressed();
+    offCurve.back() ^= 0x01;
+    EXPECT_EQ(errcOf([&] { PublicKey::fromEcPoint(c.curve, offCurve); }), Errc::dataInvalid);
+}
+
+INSTANTIATE_TEST_SUITE_P(Weierstrass, NamedCurves,
+                         ::testing::Values(NamedCurveCase{"EC:P-256", Curve::p256},
+                                           NamedCurveCase{"EC:P-384", Curve::p384},
+                                           NamedCurveCase{"EC:P-521", Curve::p521}));
+
+TEST(PublicKeyRaw, Ed25519AndX25519FromTheirRawKeys)
+{
+    for (const char* name : {"ED25519", "X25519"}) {
+        Bytes spki = spkiOf(testKey(name));
+        PublicKey key = PublicKey::fromSpki(spki);
+        EXPECT_EQ(key.curve(), std::nullopt) << name;
+        PublicKey raw = PublicKey::fromRaw(key.kind(), key.ecPointUncompressed());
+        EXPECT_EQ(raw.kind(), key.kind()) << name;
+        EXPECT_EQ(raw.spkiDer(), spki) << name;
+        EXPECT_EQ(errcOf([&] { PublicKey::fromRaw(key.kind(), Bytes(31, 1)); }), Errc::dataInvalid) << name;
+    }
+    EXPECT_EQ(errcOf([] { PublicKey::fromRaw(KeyKind::rsa, Bytes(32, 1)); }), Errc::argumentsBad);
+    EXPECT_EQ(errcOf([] { PublicKey::fromRaw(KeyKind::ec, Bytes(32, 1)); }), Errc::argumentsBad);
+}
+
 TEST(PublicKeyRsa, AttributesAndReimport)
 {
     EVP_PKEY* pkey = testKey("RSA:2048");
@@ -78,6 +119,7 @@ TEST(PublicKeyRsa, AttributesAndReimport)
     PublicKey again = PublicKey::fromRsa(key.rsaModulus(), key.rsaExponent());
     EXPECT_EQ(again.spkiDer(), key.spkiDer());
     EXPECT_EQ(errcOf([&] { (void)key.ecParamsDer(); }), Errc::argumentsBad);
+    EXPECT_EQ(key.curve(), std::nullopt);
 }
 
 TEST(PublicKeyParse, GarbageAndTrailingBytesRejected)

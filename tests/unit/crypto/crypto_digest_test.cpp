@@ -84,6 +84,19 @@ TEST_P(HashKat, HasherIncrementalMatchesOneShot)
     EXPECT_EQ(toHex(h.finish()), v.abcHex);
 }
 
+TEST_P(HashKat, FinishIntoWritesTheDigestAndNeedsTheExactLength)
+{
+    const auto& v = GetParam();
+    Hasher h(v.alg);
+    h.update(bytesOf("abc"));
+    Bytes wrong(v.length - 1);
+    EXPECT_THROW(h.finishInto(wrong), Error); // the Hasher is not spent by a bad buffer
+    Bytes out(v.length);
+    h.finishInto(out);
+    EXPECT_EQ(toHex(out), v.abcHex);
+    EXPECT_THROW(h.finishInto(out), Error);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllHashes, HashKat, ::testing::ValuesIn(kVectors));
 
 TEST(Digest, AlteredDigestInfoPrefixIsNotRecognised)

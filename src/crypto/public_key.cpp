@@ -1,9 +1,11 @@
 // PublicKey construction and attributes: from a SubjectPublicKeyInfo (RFC 5280
-// 4.1.2.7) or from the components a card returns for a generated key, and the
+// 4.1.2.7), a certificate, or the components a card returns for a key (RSA
+// modulus and exponent, an EC point, a raw 25519 key), all decoded or imported
+// in the module's library context, and the
 // values the PKCS#11 layer puts in CKA_MODULUS, CKA_PUBLIC_EXPONENT,
 // CKA_EC_PARAMS and CKA_EC_POINT (PKCS#11 3.0 sections 2.1.2, 2.3.3, 2.3.5).
-#include "pkcs11/crypto/crypto.hpp"
-#include "pkcs11/crypto/openssl_util.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/openssl_util.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/objects.h>
@@ -18,9 +20,10 @@ using detail::throwOpenssl;
 
 namespace {
 
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, detail::Deleter<OSSL_PARAM_BLD_free>>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, detail::Deleter<OSSL_PARAM_free>>;
-using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, detail::Deleter<ASN1_OBJECT_free>>;
+using detail::Asn1ObjectPtr;
+using detail::libCtx;
+using detail::ParamBldPtr;
+using detail::ParamPtr;
 
 KeyKind kindOf(const EVP_PKEY* pkey)
 {
@@ -37,13 +40,43 @@ KeyKind kindOf(const EVP_PKEY* pkey)
 detail::EvpPkeyPtr fromParams(const char* type, OSSL_PARAM_BLD* bld)
 {
     ParamPtr params(OSSL_PARAM_BLD_to_param(bld));
-    detail::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+    detail::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(libCtx(), type, nullptr));
     EVP_PKEY* raw = nullptr;
     if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
         EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
         throwOpenssl(Errc::dataInvalid, std::string("cannot build ") + type + " public key");
     return detail::EvpPkeyPtr(raw);
 }
+
+detail::EvpPkeyPtr fromGroup(const char* group, ByteView point)
+{
+    ParamBldPtr bld(OSSL_PARAM_BLD_new());
+    if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
+        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
+        throwOpenssl(Errc::hostMemory, "OSSL_PARAM_BLD failed");
+    // EC import decodes the point with EC_POINT_oct2point, which rejects points off the curve.
+    return fromParams("EC", bld.get());
+}
+
+detail::EvpPkeyPtr fromRawKey(KeyKind kind, ByteView raw)
+{
+    if (kind != KeyKind::ed25519 && kind != KeyKind::x25519)
+        throw Error(Errc::argumentsBad, "only Ed25519 and X25519 keys are raw");
+    const char* name = kind == KeyKind::ed25519 ? "ED25519" : "X25519";
+    detail::EvpPkeyPtr pkey(EVP_PKEY_new_raw_public_key_ex(libCtx(), name, nullptr, raw.data(), raw.size()));
+    if (!pkey) throwOpenssl(Errc::dataInvalid, std::string("bad ") + name + " public key");
+    return pkey;
+}
+
+struct CurveName {
+    Curve curve;
+    int nid;
+};
+constexpr CurveName kCurves[] = {
+    {Curve::p256, NID_X9_62_prime256v1},
+    {Curve::p384, NID_secp384r1},
+    {Curve::p521, NID_secp521r1},
+};
 
 int nidFromOidDer(ByteView der)
 {
@@ -99,7 +132,7 @@ PublicKey PublicKey::fromSpki(ByteView der)
 {
     if (der.size() > static_cast<std::size_t>(LONG_MAX)) throw Error(Errc::dataInvalid, "SPKI too long");
     const unsigned char* p = der.data();
-    detail::EvpPkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+    detail::EvpPkeyPtr pkey(d2i_PUBKEY_ex(nullptr, &p, static_cast<long>(der.size()), libCtx(), nullptr));
     if (!pkey) throwOpenssl(Errc::dataInvalid, "not a SubjectPublicKeyInfo");
     if (p != der.data() + der.size()) throw Error(Errc::dataInvalid, "bytes after SubjectPublicKeyInfo");
     return PublicKey(std::make_unique<Impl>(Impl{std::move(pkey)}));
@@ -122,25 +155,54 @@ PublicKey PublicKey::fromRsa(ByteView modulus, ByteView exponent)
 PublicKey PublicKey::fromEcPoint(ByteView curveOidDer, ByteView point)
 {
     const int nid = nidFromOidDer(curveOidDer);
-    if (nid == NID_ED25519 || nid == NID_X25519) {
-        detail::EvpPkeyPtr pkey(EVP_PKEY_new_raw_public_key(nid == NID_ED25519 ? EVP_PKEY_ED25519 : EVP_PKEY_X25519,
-                                                            nullptr, point.data(), point.size()));
-        if (!pkey) throwOpenssl(Errc::dataInvalid, "bad Ed25519/X25519 public key");
-        return PublicKey(std::make_unique<Impl>(Impl{std::move(pkey)}));
-    }
+    if (nid == NID_ED25519) return fromRaw(KeyKind::ed25519, point);
+    if (nid == NID_X25519) return fromRaw(KeyKind::x25519, point);
     const char* group = OBJ_nid2sn(nid);
     if (nid == NID_undef || group == nullptr) throw Error(Errc::dataInvalid, "unknown curve OID");
-    ParamBldPtr bld(OSSL_PARAM_BLD_new());
-    if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
-        throwOpenssl(Errc::hostMemory, "OSSL_PARAM_BLD failed");
-    // EC import decodes the point with EC_POINT_oct2point, which rejects points off the curve.
-    return PublicKey(std::make_unique<Impl>(Impl{fromParams("EC", bld.get())}));
+    return PublicKey(std::make_unique<Impl>(Impl{fromGroup(group, point)}));
+}
+
+PublicKey PublicKey::fromEcPoint(Curve curve, ByteView point)
+{
+    for (const CurveName& c : kCurves)
+        if (c.curve == curve) return PublicKey(std::make_unique<Impl>(Impl{fromGroup(OBJ_nid2sn(c.nid), point)}));
+    throw Error(Errc::argumentsBad, "unknown curve");
+}
+
+PublicKey PublicKey::fromRaw(KeyKind kind, ByteView raw)
+{
+    return PublicKey(std::make_unique<Impl>(Impl{fromRawKey(kind, raw)}));
+}
+
+PublicKey PublicKey::fromCertificate(ByteView der)
+{
+    const unsigned char* end = nullptr;
+    detail::X509Ptr cert = detail::decodeCertificate(der, &end);
+    if (!cert) throw Error(Errc::dataInvalid, "not a DER X.509 certificate");
+    if (end != der.data() + der.size()) throw Error(Errc::dataInvalid, "bytes after the certificate");
+    EVP_PKEY* key = X509_get0_pubkey(cert.get()); // owned by the certificate
+    if (key == nullptr || EVP_PKEY_up_ref(key) != 1) throwOpenssl(Errc::dataInvalid, "certificate key not decodable");
+    return PublicKey(std::make_unique<Impl>(Impl{detail::EvpPkeyPtr(key)}));
 }
 
 unsigned PublicKey::bits() const
 {
     return static_cast<unsigned>(EVP_PKEY_get_bits(impl_->pkey.get()));
+}
+
+std::optional<Curve> PublicKey::curve() const
+{
+    if (kind_ != KeyKind::ec) return std::nullopt;
+    char group[80] = {};
+    if (EVP_PKEY_get_utf8_string_param(impl_->pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, nullptr) !=
+        1) {
+        detail::clearOpensslErrors();
+        return std::nullopt; // explicit curve parameters: no named curve
+    }
+    const int nid = OBJ_txt2nid(group);
+    for (const CurveName& c : kCurves)
+        if (c.nid == nid) return c.curve;
+    return std::nullopt;
 }
 
 std::size_t PublicKey::fieldBytes() const

@@ -1,8 +1,9 @@
 // Hashes (FIPS 180-4 via EVP), the DER DigestInfo of RFC 8017 9.2 note 1 that
-// EMSA-PKCS1-v1_5 wraps around a hash, and the random source. Used for the
+// EMSA-PKCS1-v1_5 wraps around a hash, and the random source (the module's
+// library context's DRBG). Used for the
 // hashing sign/verify mechanisms (CKM_SHA256_RSA_PKCS ...) and C_Digest*.
-#include "pkcs11/crypto/crypto.hpp"
-#include "pkcs11/crypto/openssl_util.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/openssl_util.hpp"
 
 #include <openssl/rand.h>
 
@@ -87,8 +88,9 @@ struct Hasher::Ctx {
 Hasher::Hasher(HashAlg alg) : alg_(alg), ctx_(std::make_unique<Ctx>())
 {
     ctx_->md.reset(EVP_MD_CTX_new());
-    if (!ctx_->md || EVP_DigestInit_ex(ctx_->md.get(), evpMd(alg), nullptr) != 1)
-        throwOpenssl(Errc::general, "EVP_DigestInit_ex failed");
+    // A digest fetched from the module's context; _ex2 takes no ENGINE.
+    if (!ctx_->md || EVP_DigestInit_ex2(ctx_->md.get(), evpMd(alg), nullptr) != 1)
+        throwOpenssl(Errc::general, "EVP_DigestInit_ex2 failed");
 }
 
 Hasher::~Hasher() = default;
@@ -104,13 +106,19 @@ void Hasher::update(ByteView data)
 
 Bytes Hasher::finish()
 {
-    if (!ctx_) throw Error(Errc::general, "Hasher used after finish or move");
     Bytes out(hashLength(alg_));
+    finishInto(out);
+    return out;
+}
+
+void Hasher::finishInto(std::span<std::uint8_t> out)
+{
+    if (!ctx_) throw Error(Errc::general, "Hasher used after finish or move");
+    if (out.size() != hashLength(alg_)) throw Error(Errc::bufferTooSmall, "digest buffer is not the hash length");
     unsigned int len = 0;
-    auto ctx = std::move(ctx_);
+    auto ctx = std::move(ctx_); // EVP_MD_CTX_free cleanses the digest state
     if (EVP_DigestFinal_ex(ctx->md.get(), out.data(), &len) != 1 || len != out.size())
         throwOpenssl(Errc::general, "EVP_DigestFinal_ex failed");
-    return out;
 }
 
 Bytes digestInfo(HashAlg alg, ByteView hash)
@@ -132,7 +140,8 @@ std::optional<HashAlg> hashFromDigestInfo(ByteView data)
 Bytes randomBytes(std::size_t n)
 {
     Bytes out(n);
-    if (n != 0 && RAND_bytes(out.data(), detail::toInt(n)) != 1) throwOpenssl(Errc::general, "RAND_bytes failed");
+    if (n != 0 && RAND_bytes_ex(detail::libCtx(), out.data(), n, 0) != 1)
+        throwOpenssl(Errc::general, "RAND_bytes_ex failed");
     return out;
 }
 

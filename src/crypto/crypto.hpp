@@ -1,14 +1,19 @@
-// Host-side cryptography for the PKCS#11 layer, over OpenSSL 3 EVP: hashes and
-// DigestInfo, the RSA padding a card that only does the raw RSA operation needs
-// (PIV), public-key verify/encrypt in software, ECDSA signature encodings and
-// X.509 certificate fields. Card- and API-neutral: no pkcs11.h, no card types.
+// Host-side cryptography of the module, over OpenSSL 3 EVP, for the card
+// drivers and the PKCS#11 layer alike: hashes and DigestInfo, the RSA padding a
+// card that only does the raw RSA operation needs (PIV), public keys built from
+// what a card returns, public-key verify/encrypt in software, ECDSA signature
+// encodings and X.509 certificate fields. Card- and API-neutral: no pkcs11.h,
+// no card types. Every OpenSSL call goes through the module's own library
+// context (library_context.cpp), never the host's default context.
 #pragma once
 
 #include "common/bytes.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace tessera::crypto {
@@ -34,6 +39,10 @@ public:
     HashAlg alg() const noexcept { return alg_; }
     void update(ByteView data);
     Bytes finish(); // the Hasher is spent afterwards; update/finish throw Errc::general
+    // finish() into a caller's buffer of exactly hashLength(alg()) bytes (else
+    // bufferTooSmall), for digests that are secrets (a KDF'd PIN) and must not
+    // pass through an unwiped Bytes.
+    void finishInto(std::span<std::uint8_t> out);
 
 private:
     struct Ctx;
@@ -50,7 +59,7 @@ std::optional<HashAlg> hashFromDigestInfo(ByteView data);
 
 // ---- Random ----------------------------------------------------------------
 
-Bytes randomBytes(std::size_t n); // RAND_bytes; throws Errc::general on failure
+Bytes randomBytes(std::size_t n); // RAND_bytes_ex; throws Errc::general on failure
 
 // ---- RSA padding for cards doing the raw RSA operation (RFC 8017) ---------
 // Every block returned here has exactly the modulus length k = ceil(bits/8),
@@ -116,6 +125,10 @@ Bytes normalizeEcPoint(ByteView input, std::size_t pointLength);
 
 enum class KeyKind { rsa, ec, ed25519, x25519 };
 
+// The named Weierstrass curves the cards use (SP 800-78-4 table 6-2; OpenPGP
+// card 3.4 algorithm attributes).
+enum class Curve { p256, p384, p521 };
+
 enum class SignKind {
     rsaPkcs1v15, // EMSA-PKCS1-v1_5; without dataHash data is the DigestInfo / T
     rsaX509,     // raw public operation, compared with data left-padded to k
@@ -149,6 +162,14 @@ public:
     // curveOidDer: DER OID as in CKA_EC_PARAMS (P-256/384/521, Ed25519, X25519);
     // point: uncompressed 04||X||Y, or the raw 32 bytes for Ed25519/X25519.
     static PublicKey fromEcPoint(ByteView curveOidDer, ByteView point);
+    // point: uncompressed 04||X||Y on `curve`; points off the curve are dataInvalid.
+    static PublicKey fromEcPoint(Curve curve, ByteView point);
+    // kind ed25519 or x25519: the raw 32-byte public key (RFC 8410). Other
+    // kinds are argumentsBad, a bad key dataInvalid.
+    static PublicKey fromRaw(KeyKind kind, ByteView raw);
+    // The key of exactly one DER certificate. Throws dataInvalid when `der` is
+    // not one, or its key is not RSA/EC/Ed25519/X25519.
+    static PublicKey fromCertificate(ByteView der);
 
     ~PublicKey();
     PublicKey(PublicKey&& other) noexcept;
@@ -158,6 +179,7 @@ public:
 
     KeyKind kind() const noexcept { return kind_; }
     unsigned bits() const;               // modulus bits (RSA) or curve size
+    std::optional<Curve> curve() const;  // EC keys on a Curve; nullopt otherwise
     std::size_t fieldBytes() const;      // EC field / Ed25519/X25519 key size; RSA: k
     std::size_t signatureLength() const; // k, 2*field, or 64 (Ed25519)
     Bytes spkiDer() const;
@@ -196,5 +218,10 @@ struct CertificateInfo {
 
 // Throws dataInvalid on anything but exactly one DER certificate.
 CertificateInfo parseCertificate(ByteView der);
+
+// The exact DER of the certificate `data` starts with; bytes after it are
+// ignored (cards pad their containers). nullopt when `data` does not start with
+// a DER certificate. Nothing here validates or trusts the certificate.
+std::optional<Bytes> leadingCertificate(ByteView data);
 
 } // namespace tessera::crypto

@@ -1,9 +1,10 @@
 // The certificate fields the PKCS#11 layer exposes on CKO_CERTIFICATE and uses
 // for labels: subject, issuer, serial number, SubjectPublicKeyInfo and validity
 // dates (PKCS#11 3.0 section 4.6.3, RFC 5280 4.1). Certificates come from the
-// card, so the input is untrusted: exactly one DER certificate or an error.
-#include "pkcs11/crypto/crypto.hpp"
-#include "pkcs11/crypto/openssl_util.hpp"
+// card, so the input is untrusted: exactly one DER certificate or an error
+// (leadingCertificate: the certificate at the start of a padded container).
+#include "crypto/crypto.hpp"
+#include "crypto/openssl_util.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -20,7 +21,7 @@ using detail::throwOpenssl;
 
 namespace {
 
-using BioPtr = std::unique_ptr<BIO, detail::Deleter<BIO_free>>;
+using detail::BioPtr;
 
 template <typename T> Bytes toDer(const T* value, int (*encode)(const T*, unsigned char**))
 {
@@ -74,10 +75,10 @@ CertificateInfo parseCertificate(ByteView der)
 {
     if (der.empty() || der.size() > static_cast<std::size_t>(LONG_MAX))
         throw Error(Errc::dataInvalid, "certificate empty or too long");
-    const unsigned char* p = der.data();
-    detail::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-    if (!cert) throwOpenssl(Errc::dataInvalid, "not a DER X.509 certificate");
-    if (p != der.data() + der.size()) throw Error(Errc::dataInvalid, "bytes after the certificate");
+    const unsigned char* end = nullptr;
+    detail::X509Ptr cert = detail::decodeCertificate(der, &end);
+    if (!cert) throw Error(Errc::dataInvalid, "not a DER X.509 certificate");
+    if (end != der.data() + der.size()) throw Error(Errc::dataInvalid, "bytes after the certificate");
 
     const X509_NAME* subject = X509_get_subject_name(cert.get());
     const X509_NAME* issuer = X509_get_issuer_name(cert.get());
@@ -94,6 +95,13 @@ CertificateInfo parseCertificate(ByteView der)
     info.notBefore = dateText(X509_get0_notBefore(cert.get()));
     info.notAfter = dateText(X509_get0_notAfter(cert.get()));
     return info;
+}
+
+std::optional<Bytes> leadingCertificate(ByteView data)
+{
+    const unsigned char* end = nullptr;
+    if (!detail::decodeCertificate(data, &end)) return std::nullopt;
+    return Bytes(data.data(), end);
 }
 
 } // namespace tessera::crypto

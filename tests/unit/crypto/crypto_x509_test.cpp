@@ -128,5 +128,27 @@ TEST(ParseCertificate, BitFlipsNeverCrash)
     }
 }
 
+TEST(LeadingCertificate, PaddedContainerGivesTheExactCertificate)
+{
+    Bytes good = makeCert("Tessera Test", "240102000000Z", "250102000000Z").der;
+    EXPECT_EQ(leadingCertificate(good), good);
+    EXPECT_EQ(leadingCertificate(concat(good, Bytes(40, 0x00))), good); // a card's padding
+    EXPECT_EQ(leadingCertificate(Bytes{}), std::nullopt);
+    EXPECT_EQ(leadingCertificate(fromHex("DEADBEEF")), std::nullopt);
+    EXPECT_EQ(leadingCertificate(ByteView(good.data(), good.size() - 1)), std::nullopt);
+}
+
+TEST(CertificateKey, IsTheSubjectPublicKeyInfo)
+{
+    Bytes good = makeCert("Tessera Test", "240102000000Z", "250102000000Z").der;
+    PublicKey key = PublicKey::fromCertificate(good);
+    EXPECT_EQ(key.kind(), KeyKind::ec);
+    EXPECT_EQ(key.curve(), Curve::p256);
+    EXPECT_EQ(key.spkiDer(), spkiOf(testKey("EC:P-256")));
+    EXPECT_EQ(key.spkiDer(), parseCertificate(good).spkiDer);
+    EXPECT_EQ(errcOf([&] { PublicKey::fromCertificate(concat(good, Bytes{0x00})); }), Errc::dataInvalid);
+    EXPECT_EQ(errcOf([] { PublicKey::fromCertificate(fromHex("3000")); }), Errc::dataInvalid);
+}
+
 } // namespace
 } // namespace tessera::crypto

@@ -1,25 +1,14 @@
-// Shared OpenSSL plumbing for tessera_crypto: digest lookup, turning the
-// OpenSSL error queue into tessera::Error, and BIGNUM <-> bytes with checked
-// lengths. Nothing here is visible outside the library.
-#include "pkcs11/crypto/openssl_util.hpp"
+// Shared OpenSSL plumbing for tessera_crypto: turning the OpenSSL error queue
+// into tessera::Error, BIGNUM <-> bytes with checked lengths, and certificate
+// decoding in the module's library context. Nothing here is visible outside
+// the library.
+#include "crypto/openssl_util.hpp"
 
 #include <openssl/err.h>
 
 #include <climits>
 
 namespace tessera::crypto::detail {
-
-const EVP_MD* evpMd(HashAlg alg) noexcept
-{
-    switch (alg) {
-    case HashAlg::sha1: return EVP_sha1();
-    case HashAlg::sha224: return EVP_sha224();
-    case HashAlg::sha256: return EVP_sha256();
-    case HashAlg::sha384: return EVP_sha384();
-    case HashAlg::sha512: return EVP_sha512();
-    }
-    return EVP_sha256(); // unreachable for valid enumerators
-}
 
 void clearOpensslErrors() noexcept
 {
@@ -57,6 +46,23 @@ Bytes bnToBytes(const BIGNUM* bn)
 {
     auto n = static_cast<std::size_t>(BN_num_bytes(bn));
     return bnToBytes(bn, n == 0 ? 1 : n);
+}
+
+X509Ptr decodeCertificate(ByteView der, const unsigned char** end)
+{
+    if (der.empty() || der.size() > static_cast<std::size_t>(LONG_MAX)) return nullptr;
+    // d2i into an X509_new_ex object: the decoder takes the library context
+    // (for the SubjectPublicKeyInfo) from the object it fills. On failure
+    // d2i_X509 frees the object and sets the pointer to null.
+    X509* raw = X509_new_ex(libCtx(), nullptr);
+    if (raw == nullptr) throwOpenssl(Errc::hostMemory, "X509_new_ex failed");
+    const unsigned char* p = der.data();
+    if (d2i_X509(&raw, &p, static_cast<long>(der.size())) == nullptr) {
+        clearOpensslErrors();
+        return nullptr;
+    }
+    *end = p;
+    return X509Ptr(raw);
 }
 
 } // namespace tessera::crypto::detail

@@ -2,8 +2,8 @@
 // raw RSA private operation (PIV GENERAL AUTHENTICATE takes a modulus-size
 // block): EMSA-PKCS1-v1_5, EMSA-PSS and CKM_RSA_X_509 blocks for signing, and
 // RSAES-PKCS1-v1_5 / RSAES-OAEP decoding of decrypted blocks (RFC 8017).
-#include "pkcs11/crypto/crypto.hpp"
-#include "pkcs11/crypto/openssl_util.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/openssl_util.hpp"
 
 #include <openssl/crypto.h>
 
