@@ -9,11 +9,13 @@
 // never the wipe or the exclusion from core dumps.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <new>
 #include <vector>
 
+#include "common/bytes.hpp"
 #include "common/secure_pages.hpp"
 
 namespace tessera {
@@ -35,5 +37,12 @@ template <typename T> struct SensitiveAllocator {
 };
 
 using SensitiveBytes = std::vector<std::uint8_t, SensitiveAllocator<std::uint8_t>>;
+
+// Equality with plain bytes (tests compare results with expected values). Not
+// constant time: never use it to check a secret against a guess.
+inline bool operator==(const SensitiveBytes& a, const Bytes& b)
+{
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
 
 } // namespace tessera
