@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/bytes.hpp"
+#include "common/sensitive_bytes.hpp"
 
 namespace tessera::apdu {
 
@@ -27,8 +28,11 @@ struct Command {
     std::string describe() const;
 };
 
+// Response data lives in SensitiveBytes, whatever the command: a decryption's
+// plaintext or an ECDH secret arrives here, and wiping every answer is cheaper
+// than trusting each caller to flag the secret ones.
 struct Response {
-    Bytes data;
+    SensitiveBytes data;
     std::uint16_t sw = 0;
     std::uint8_t sw1() const { return static_cast<std::uint8_t>(sw >> 8); }
     std::uint8_t sw2() const { return static_cast<std::uint8_t>(sw & 0xFF); }

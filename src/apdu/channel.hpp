@@ -8,11 +8,12 @@
 
 namespace tessera::apdu {
 
-// Raw exchange of one encoded C-APDU for one raw R-APDU (data || SW).
+// Raw exchange of one encoded C-APDU for one raw R-APDU (data || SW). The
+// R-APDU comes back in SensitiveBytes: it may be a plaintext or a shared secret.
 class Transport {
 public:
     virtual ~Transport() = default;
-    virtual Bytes transmitRaw(ByteView command) = 0;
+    virtual SensitiveBytes transmitRaw(ByteView command) = 0;
 };
 
 struct TransmitOptions {

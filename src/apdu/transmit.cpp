@@ -40,8 +40,9 @@ bool needsExtended(const Command& c)
     return c.data.size() > kShortChunk || (c.le && *c.le > 256);
 }
 
-// Wipes a buffer (its whole capacity) when it leaves scope, if it held a
-// secret: the PIN in a command, or the plaintext in a decryption's answer.
+// Wipes a command buffer (its whole capacity) when it leaves scope, if it
+// carries a secret (a PIN). Answers need no such guard: they live in
+// SensitiveBytes, whose allocator wipes every buffer it frees.
 struct ScopedWipe {
     Bytes& bytes;
     bool active;
@@ -59,8 +60,7 @@ Response exchange(Transport& transport, const Command& c, const TransmitOptions&
     ScopedWipe wipeRaw{raw, c.sensitive};
     if (log::enabled(log::Level::apdu)) log::write(log::Level::apdu, "> " + c.describe());
     log::countApdu();
-    Bytes answer = transport.transmitRaw(raw);
-    ScopedWipe wipeAnswer{answer, c.sensitive};
+    const SensitiveBytes answer = transport.transmitRaw(raw);
     Response r = parseResponse(answer);
     if (log::enabled(log::Level::apdu)) log::write(log::Level::apdu, describeResponse(r, c.sensitive));
     return r;
@@ -111,10 +111,8 @@ std::optional<Response> sendChainPrefix(Transport& transport, const Command& c, 
 // GET RESPONSE of a sensitive command inherits the flag, so its answer is redacted too.
 Response collectResponse(Transport& transport, Response first, const Command& original, const TransmitOptions& options)
 {
-    Bytes assembled = std::move(first.data);
-    ScopedWipe wipeAssembled{assembled, original.sensitive};
-    // Growing the buffer would free copies of a secret answer unwiped: reserve.
-    if (original.sensitive) assembled.reserve(std::max<std::size_t>(assembled.size(), 8192));
+    // SensitiveBytes: growing it frees each outgrown buffer wiped.
+    SensitiveBytes assembled = std::move(first.data);
     Response r{{}, first.sw};
     std::size_t rounds = 0;
     Command get{getResponseClass(original.cla), kInsGetResponse, 0x00, 0x00, {}, std::nullopt, original.sensitive};
@@ -130,7 +128,7 @@ Response collectResponse(Transport& transport, Response first, const Command& or
             fail(Errc::malformedResponse, "response exceeds " + std::to_string(options.maxResponseBytes) + " bytes");
         }
     }
-    r.data = assembled; // a copy: `assembled` is wiped on return when secret
+    r.data = std::move(assembled);
     return r;
 }
 

@@ -14,6 +14,7 @@
 #include "common/bytes.hpp"
 #include "common/error.hpp"
 #include "common/secure_bytes.hpp"
+#include "common/sensitive_bytes.hpp"
 
 namespace tessera::drivers {
 
@@ -116,10 +117,10 @@ public:
     virtual Bytes sign(const CardKey& key, ByteView input) = 0;
     // RSA: the ciphertext block; returns the padded block or the plaintext
     // per key.rsaDecryptReturnsPaddedBlock.
-    virtual Bytes decrypt(const CardKey& key, ByteView input) = 0;
+    virtual SensitiveBytes decrypt(const CardKey& key, ByteView input) = 0;
     // ECDH: peer public point (uncompressed 04||X||Y, or 32 bytes for X25519);
     // returns the shared secret (x coordinate).
-    virtual Bytes deriveEcdh(const CardKey& key, ByteView peerPoint) = 0;
+    virtual SensitiveBytes deriveEcdh(const CardKey& key, ByteView peerPoint) = 0;
 };
 
 class Driver {

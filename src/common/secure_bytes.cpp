@@ -1,14 +1,13 @@
-// Locked, non-dumpable storage for secrets; see secure_bytes.hpp.
+// Locked, non-dumpable, fork-wiped storage for PINs; see secure_bytes.hpp.
+// The pages come from secure_pages (mlock, MADV_DONTDUMP, MADV_WIPEONFORK).
 #include "common/secure_bytes.hpp"
-
-#include <openssl/crypto.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <new>
+#include <openssl/crypto.h>
 
 #include "common/error.hpp"
+#include "common/secure_pages.hpp"
 
 namespace tessera {
 
@@ -18,34 +17,14 @@ void secureWipe(void* p, std::size_t n) noexcept
 }
 
 namespace {
-std::size_t pageSize()
-{
-    static const std::size_t ps = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-    return ps;
-}
-
 std::uint8_t* allocateLocked()
 {
-    void* p = mmap(nullptr, pageSize(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    // Best effort: mlock can fail under RLIMIT_MEMLOCK; the page is still
-    // excluded from core dumps and wiped.
-    (void)mlock(p, pageSize());
-#ifdef MADV_DONTDUMP
-    (void)madvise(p, pageSize(), MADV_DONTDUMP);
-#endif
-#ifdef MADV_WIPEONFORK
-    (void)madvise(p, pageSize(), MADV_WIPEONFORK);
-#endif
-    return static_cast<std::uint8_t*>(p);
+    return static_cast<std::uint8_t*>(secure_pages::allocate(SecureBytes::kCapacity));
 }
 
 void releaseLocked(std::uint8_t* p)
 {
-    if (p == nullptr) return;
-    secureWipe(p, pageSize());
-    munlock(p, pageSize());
-    munmap(p, pageSize());
+    secure_pages::release(p, SecureBytes::kCapacity);
 }
 } // namespace
 

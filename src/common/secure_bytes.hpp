@@ -1,5 +1,6 @@
 // A buffer for secrets (PINs, PUKs, management keys): page-backed, mlock'ed,
-// excluded from core dumps (MADV_DONTDUMP), wiped when dropped. It has no
+// excluded from core dumps (MADV_DONTDUMP), zeroed in a fork()ed child
+// (MADV_WIPEONFORK or the atfork fallback of secure_pages), wiped when dropped. It has no
 // stream or format operator on purpose; use view() only to build the APDU.
 #pragma once
 

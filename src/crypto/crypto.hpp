@@ -8,6 +8,7 @@
 #pragma once
 
 #include "common/bytes.hpp"
+#include "common/sensitive_bytes.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -94,9 +95,9 @@ Bytes x509Block(ByteView data, std::size_t modulusBytes);
 // Every padding failure is one indistinct Error(dataInvalid), found with
 // constant-time scans (the caller maps it to CKR_ENCRYPTED_DATA_INVALID).
 // RSAES-PKCS1-v1_5 decoding (RFC 8017 7.2.2 step 3).
-Bytes pkcs1v15DecryptUnpad(ByteView block, std::size_t modulusBytes);
+SensitiveBytes pkcs1v15DecryptUnpad(ByteView block, std::size_t modulusBytes);
 // RSAES-OAEP decoding (RFC 8017 7.1.2 step 3).
-Bytes oaepUnpad(ByteView block, std::size_t modulusBytes, const OaepParams& params);
+SensitiveBytes oaepUnpad(ByteView block, std::size_t modulusBytes, const OaepParams& params);
 
 // MGF1 (RFC 8017 B.2.1); exposed for tests.
 Bytes mgf1(HashAlg alg, ByteView seed, std::size_t length);

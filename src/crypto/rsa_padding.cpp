@@ -40,16 +40,13 @@ std::size_t ctSelect(std::size_t mask, std::size_t a, std::size_t b)
 }
 
 // Owns a copy of the decrypted block and wipes it when done.
-struct WipedBytes {
-    Bytes b;
-    ~WipedBytes() { OPENSSL_cleanse(b.data(), b.size()); }
-};
 
 // The RSA result as a k-byte integer (RFC 8017 I2OSP); a card may drop leading zeros.
-Bytes toModulusLength(ByteView block, std::size_t modulusBytes)
+// The block is plaintext: SensitiveBytes wipes it on every path.
+SensitiveBytes toModulusLength(ByteView block, std::size_t modulusBytes)
 {
     if (block.size() > modulusBytes) throw Error(Errc::dataInvalid, "decrypted block longer than the modulus");
-    Bytes em(modulusBytes, 0);
+    SensitiveBytes em(modulusBytes, 0);
     std::copy(block.begin(), block.end(), em.end() - static_cast<std::ptrdiff_t>(block.size()));
     return em;
 }
@@ -140,38 +137,38 @@ Bytes x509Block(ByteView data, std::size_t modulusBytes)
 }
 
 // RFC 8017 7.2.2 step 3: EM = 0x00 || 0x02 || PS || 0x00 || M, PS >= 8 non-zero bytes.
-Bytes pkcs1v15DecryptUnpad(ByteView block, std::size_t modulusBytes)
+SensitiveBytes pkcs1v15DecryptUnpad(ByteView block, std::size_t modulusBytes)
 {
-    WipedBytes em{toModulusLength(block, modulusBytes)};
+    SensitiveBytes em = toModulusLength(block, modulusBytes);
     if (modulusBytes < 11) badPadding();
-    std::size_t good = ctIsZero(em.b[0]) & ctEq(em.b[1], 2);
+    std::size_t good = ctIsZero(em[0]) & ctEq(em[1], 2);
     std::size_t zeroIndex = 0;
     std::size_t looking = ~std::size_t{0};
     for (std::size_t i = 2; i < modulusBytes; ++i) {
-        std::size_t isZero = ctIsZero(em.b[i]);
+        std::size_t isZero = ctIsZero(em[i]);
         zeroIndex = ctSelect(looking & isZero, i, zeroIndex);
         looking &= ~isZero;
     }
     good &= ~looking;                // a separator exists
     good &= ~ctLt(zeroIndex, 2 + 8); // and PS has at least 8 bytes
     if (good == 0) badPadding();
-    return Bytes(em.b.begin() + static_cast<std::ptrdiff_t>(zeroIndex + 1), em.b.end());
+    return SensitiveBytes(em.begin() + static_cast<std::ptrdiff_t>(zeroIndex + 1), em.end());
 }
 
 // RFC 8017 7.1.2 step 3: EM = Y || maskedSeed || maskedDB, DB = lHash' || PS || 0x01 || M.
-Bytes oaepUnpad(ByteView block, std::size_t modulusBytes, const OaepParams& params)
+SensitiveBytes oaepUnpad(ByteView block, std::size_t modulusBytes, const OaepParams& params)
 {
     const std::size_t hLen = hashLength(params.hash);
-    WipedBytes em{toModulusLength(block, modulusBytes)};
+    SensitiveBytes em = toModulusLength(block, modulusBytes);
     if (modulusBytes < 2 * hLen + 2) badPadding();
     const Bytes lHash = digest(params.hash, params.label);
     const std::size_t dbLen = modulusBytes - hLen - 1;
-    std::span<std::uint8_t> seed(em.b.data() + 1, hLen);
-    std::span<std::uint8_t> db(em.b.data() + 1 + hLen, dbLen);
+    std::span<std::uint8_t> seed(em.data() + 1, hLen);
+    std::span<std::uint8_t> db(em.data() + 1 + hLen, dbLen);
     xorInto(seed, mgf1(params.mgf1, db, hLen));
     xorInto(db, mgf1(params.mgf1, seed, dbLen));
 
-    std::size_t good = ctIsZero(em.b[0]);
+    std::size_t good = ctIsZero(em[0]);
     std::size_t diff = 0;
     for (std::size_t i = 0; i < hLen; ++i)
         diff |= static_cast<std::size_t>(db[i] ^ lHash[i]);
@@ -187,7 +184,7 @@ Bytes oaepUnpad(ByteView block, std::size_t modulusBytes, const OaepParams& para
     }
     good &= ~looking;
     if (good == 0) badPadding();
-    return Bytes(db.begin() + static_cast<std::ptrdiff_t>(oneIndex + 1), db.end());
+    return SensitiveBytes(db.begin() + static_cast<std::ptrdiff_t>(oneIndex + 1), db.end());
 }
 
 } // namespace tessera::crypto

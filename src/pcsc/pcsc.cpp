@@ -241,10 +241,12 @@ CardHandle::~CardHandle()
     if (handle_ != 0) SCardDisconnect(card(handle_), SCARD_LEAVE_CARD);
 }
 
-Bytes CardHandle::transmit(ByteView command)
+// libpcsclite reads the answer from pcscd's socket directly into pbRecvBuffer
+// (winscard_clnt.c MessageReceive), so this buffer is the only copy in our process.
+SensitiveBytes CardHandle::transmit(ByteView command)
 {
     const SCARD_IO_REQUEST* pci = protocol_ == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
-    Bytes answer(kReceiveBuffer);
+    SensitiveBytes answer(kReceiveBuffer);
     DWORD length = static_cast<DWORD>(answer.size());
     check(SCardTransmit(card(handle_), pci, command.data(), static_cast<DWORD>(command.size()), nullptr, answer.data(),
                         &length),

@@ -10,6 +10,7 @@
 
 #include "common/bytes.hpp"
 #include "common/error.hpp"
+#include "common/sensitive_bytes.hpp"
 
 namespace tessera::pcsc {
 
@@ -68,7 +69,9 @@ public:
     CardHandle(const CardHandle&) = delete;
     CardHandle& operator=(const CardHandle&) = delete;
 
-    Bytes transmit(ByteView command); // raw C-APDU -> raw R-APDU (up to 64 KiB + 2)
+    // Raw C-APDU -> raw R-APDU (up to 64 KiB + 2), received straight into
+    // wiped, non-dumpable storage: the answer may be a plaintext or a secret.
+    SensitiveBytes transmit(ByteView command);
     void beginTransaction();
     void endTransaction(Disposition disposition);
     void reconnect(Disposition initialization); // SCardReconnect, shared mode

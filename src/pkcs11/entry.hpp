@@ -29,7 +29,7 @@ template <typename T> void requireNonNull(T* p)
 
 // Variable-length output: NULL buffer = length query (CKR_OK); too small =
 // CKR_BUFFER_TOO_SMALL with the needed length; else copy.
-inline CK_RV writeOutput(const Bytes& value, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
+inline CK_RV writeOutput(ByteView value, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
 {
     if (out == nullptr) {
         *outLen = value.size();

@@ -10,15 +10,16 @@ using namespace tessera::pkcs11;
 
 namespace {
 
-Bytes leftPad(ByteView in, std::size_t k)
+// Every buffer here holds plaintext: SensitiveBytes, never Bytes.
+SensitiveBytes leftPad(ByteView in, std::size_t k)
 {
     if (in.size() > k) failRv(CKR_ENCRYPTED_DATA_INVALID, "card result longer than the modulus");
-    Bytes out(k - in.size(), 0);
+    SensitiveBytes out(k - in.size(), 0);
     out.insert(out.end(), in.begin(), in.end());
     return out;
 }
 
-Bytes unpad(const Operation& op, const drivers::CardKey& key, const Bytes& fromCard)
+SensitiveBytes unpad(const Operation& op, const drivers::CardKey& key, const SensitiveBytes& fromCard)
 {
     const std::size_t k = modulusBytes(key);
     const MechanismSpec* spec = findMechanism(op.mechanism);
@@ -51,15 +52,12 @@ CK_RV decryptOnce(Session& s, ByteView cipher, CK_BYTE_PTR out, CK_ULONG_PTR out
             if (cipher.size() != modulusBytes(key)) failRv(CKR_ENCRYPTED_DATA_LEN_RANGE);
             auto m = Module::get();
             Bytes input(cipher.begin(), cipher.end());
-            Bytes raw = runKeyOperation(*m, s, op, key, [&](drivers::Card& card) { return card.decrypt(key, input); });
+            const SensitiveBytes raw =
+                runKeyOperation(*m, s, op, key, [&](drivers::Card& card) { return card.decrypt(key, input); });
             op.result = unpad(op, key, raw);
-            secureWipe(raw.data(), raw.size());
         }
         CK_RV rv = writeOutput(*op.result, out, outLen);
-        if (rv == CKR_OK && out != nullptr) {
-            secureWipe(op.result->data(), op.result->size());
-            slot.reset();
-        }
+        if (rv == CKR_OK && out != nullptr) slot.reset(); // the allocator wipes the result
         return rv;
     });
 }
@@ -106,7 +104,10 @@ CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLe
                 *pulEncryptedDataLen = pub.signatureLength();
                 return CKR_OK;
             }
-            if (!op.result) op.result = pub.encrypt(encryptScheme(op), inputView(pData, ulDataLen));
+            if (!op.result) {
+                const Bytes cipher = pub.encrypt(encryptScheme(op), inputView(pData, ulDataLen));
+                op.result.emplace(cipher.begin(), cipher.end());
+            }
             CK_RV rv = writeOutput(*op.result, pEncryptedData, pulEncryptedDataLen);
             if (rv == CKR_OK) s->encrypt.reset();
             return rv;

@@ -86,7 +86,7 @@ DeriveTemplate readTemplate(CK_ATTRIBUTE_PTR templ, CK_ULONG count)
     return t;
 }
 
-ObjectPtr makeSecretKey(const DeriveTemplate& t, Bytes value, CK_SESSION_HANDLE owner)
+ObjectPtr makeSecretKey(const DeriveTemplate& t, SensitiveBytes value, CK_SESSION_HANDLE owner)
 {
     if (t.valueLen) {
         if (*t.valueLen == 0 || *t.valueLen > value.size()) failRv(CKR_TEMPLATE_INCONSISTENT, "CKA_VALUE_LEN");
@@ -165,7 +165,7 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OB
         Operation op;
         op.mechanism = CKM_ECDH1_DERIVE;
         op.key = base;
-        Bytes secret =
+        SensitiveBytes secret =
             runKeyOperation(*m, *s, op, key, [&](drivers::Card& card) { return card.deriveEcdh(key, point); });
         auto obj = makeSecretKey(templ, std::move(secret), s->handle);
         obj->handle = m->nextObjectHandle();

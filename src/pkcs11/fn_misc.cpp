@@ -23,7 +23,8 @@ CK_RV digestFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK
         }
         if (!op.result) {
             if (data) op.hasher->update(*data);
-            op.result = op.hasher->finish();
+            const Bytes digest = op.hasher->finish();
+            op.result.emplace(digest.begin(), digest.end());
         }
         CK_RV rv = writeOutput(*op.result, out, outLen);
         if (rv == CKR_OK && out != nullptr) slot.reset();

@@ -116,10 +116,13 @@ CK_RV signFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_U
             Bytes input = collectInput(op, data);
             Bytes cardInput = cardSignInput(op, key, input);
             auto m = Module::get();
-            Bytes signature =
-                runKeyOperation(*m, s, op, key, [&](drivers::Card& card) { return card.sign(key, cardInput); });
+            const SensitiveBytes answer = runKeyOperation(*m, s, op, key, [&](drivers::Card& card) {
+                const Bytes sig = card.sign(key, cardInput);
+                return SensitiveBytes(sig.begin(), sig.end());
+            });
+            const Bytes signature(answer.begin(), answer.end()); // a signature is public
             checkCardSignature(op, input, signature);
-            op.result = std::move(signature);
+            op.result.emplace(signature.begin(), signature.end());
         }
         CK_RV rv = writeOutput(*op.result, out, outLen);
         if (rv == CKR_OK && out != nullptr) slot.reset();

@@ -71,7 +71,7 @@ apdu::Response PcscChannel::transmit(const apdu::Command& command)
     return apdu::transmit(*this, command, options_);
 }
 
-Bytes PcscChannel::transmitRaw(ByteView command)
+SensitiveBytes PcscChannel::transmitRaw(ByteView command)
 {
     return handle_->transmit(command);
 }

@@ -32,7 +32,7 @@ public:
     bool connected() const { return connected_; }
 
 private:
-    Bytes transmitRaw(ByteView command) override;
+    SensitiveBytes transmitRaw(ByteView command) override;
     void ensureConnected();
     void connect();
     pcsc::Context& context_;

@@ -99,7 +99,8 @@ void initUserPin(Session& session, const SecureBytes& newPin)
     token->model.userPin.triesLeft = token->model.userPin.maxTries;
 }
 
-Bytes runKeyOperation(Module& module, Session& session, Operation& op, const drivers::CardKey& key, const CardOp& fn)
+SensitiveBytes runKeyOperation(Module& module, Session& session, Operation& op, const drivers::CardKey& key,
+                               const CardOp& fn)
 {
     auto& token = session.token;
     SecureBytes pin;

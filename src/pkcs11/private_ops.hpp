@@ -10,11 +10,13 @@
 
 namespace tessera::pkcs11 {
 
-using CardOp = std::function<Bytes(drivers::Card&)>;
+// The card answer may be a secret (plaintext, ECDH secret): SensitiveBytes.
+using CardOp = std::function<SensitiveBytes(drivers::Card&)>;
 
 // Runs op with the key's PIN verified per its policy. Throws
 // CKR_USER_NOT_LOGGED_IN when the needed PIN is not available.
-Bytes runKeyOperation(Module& module, Session& session, Operation& op, const drivers::CardKey& key, const CardOp& fn);
+SensitiveBytes runKeyOperation(Module& module, Session& session, Operation& op, const drivers::CardKey& key,
+                               const CardOp& fn);
 
 // C_Login(CKU_USER): verifies the PIN (and resets the card's PIN state) in one
 // transaction, then caches it. C_Login(CKU_CONTEXT_SPECIFIC) for the active

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/secure_bytes.hpp"
+#include "common/sensitive_bytes.hpp"
 #include "crypto/crypto.hpp"
 #include "pkcs11/locking.hpp"
 #include "pkcs11/object.hpp"
@@ -21,10 +22,14 @@ struct Operation {
     std::optional<crypto::HashAlg> hash;
     crypto::PssParams pss;
     crypto::OaepParams oaep;
-    Bytes data;                  // accumulated input of a multi-part operation
-    bool updated = false;        // C_*Update was called: single-part call not allowed
-    std::optional<Bytes> result; // computed result kept for a CKR_BUFFER_TOO_SMALL retry
-    SecureBytes contextPin;      // CKU_CONTEXT_SPECIFIC PIN for this one operation
+    Bytes data;           // accumulated input of a multi-part operation
+    bool updated = false; // C_*Update was called: single-part call not allowed
+    // Computed result kept for a CKR_BUFFER_TOO_SMALL retry. It may be
+    // plaintext, so it is page-backed and wiped however the operation ends
+    // (success, error, abandonment, C_CloseSession, C_Finalize): destroying
+    // the Operation frees it through the wiping allocator.
+    std::optional<SensitiveBytes> result;
+    SecureBytes contextPin; // CKU_CONTEXT_SPECIFIC PIN for this one operation
     bool contextLogin = false;
 };
 

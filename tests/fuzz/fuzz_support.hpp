@@ -98,12 +98,12 @@ public:
     std::size_t exchanges() const { return exchanges_; }
 
 private:
-    Bytes transmitRaw(ByteView /*command*/) override
+    SensitiveBytes transmitRaw(ByteView /*command*/) override
     {
         ++exchanges_;
         if (input_.empty()) return {0x6A, 0x82};
         ByteView r = input_.record();
-        return Bytes(r.begin(), r.end());
+        return SensitiveBytes(r.begin(), r.end());
     }
 
     Input& input_;

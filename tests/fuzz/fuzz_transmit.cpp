@@ -19,7 +19,7 @@ namespace {
 class Card final : public apdu::Transport {
 public:
     explicit Card(fuzz::Input& in) : in_(in) {}
-    Bytes transmitRaw(ByteView command) override
+    SensitiveBytes transmitRaw(ByteView command) override
     {
         sent.emplace_back(command.begin(), command.end());
         if (in_.empty()) return {0x6A, 0x82};
@@ -28,7 +28,7 @@ public:
             received += r.size() - 2;
             largest = std::max(largest, r.size() - 2);
         }
-        return Bytes(r.begin(), r.end());
+        return SensitiveBytes(r.begin(), r.end());
     }
     std::vector<Bytes> sent;
     std::size_t received = 0;

@@ -68,12 +68,12 @@ public:
     std::vector<Exchange> exchanges;
 
 private:
-    Bytes transmitRaw(ByteView command) override
+    SensitiveBytes transmitRaw(ByteView command) override
     {
         Bytes answer = card_.transmit(command);
         fuzz::appendRecord(session, answer);
         exchanges.back().raw.push_back(answer);
-        return answer;
+        return SensitiveBytes(answer.begin(), answer.end());
     }
     VCard& card_;
     apdu::TransmitOptions options_;

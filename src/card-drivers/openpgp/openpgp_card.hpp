@@ -65,8 +65,8 @@ public:
     void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) override;
 
     Bytes sign(const CardKey& key, ByteView input) override;
-    Bytes decrypt(const CardKey& key, ByteView input) override;
-    Bytes deriveEcdh(const CardKey& key, ByteView peerPoint) override;
+    SensitiveBytes decrypt(const CardKey& key, ByteView input) override;
+    SensitiveBytes deriveEcdh(const CardKey& key, ByteView peerPoint) override;
 
     const OpenPgpQuirks& quirks() const { return quirks_; }
     const ApplicationData& applicationData() const { return data_; }
@@ -87,7 +87,7 @@ private:
 
     // openpgp_crypto.cpp
     std::uint32_t responseLe() const;
-    Bytes transmitOperation(const apdu::Command& command, const char* what);
+    SensitiveBytes transmitOperation(const apdu::Command& command, const char* what);
 
     apdu::Channel& channel_;
     ApplicationData data_;

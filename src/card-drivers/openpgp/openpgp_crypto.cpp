@@ -25,7 +25,7 @@ bool isNistEc(KeyAlgorithm a)
 
 // Fits an RSA result to exactly `size` bytes (some cards drop leading zero
 // bytes); more than `size` bytes is malformed.
-Bytes leftPadTo(Bytes value, std::size_t size, const char* what)
+template <typename Buffer> Buffer leftPadTo(Buffer value, std::size_t size, const char* what)
 {
     if (value.size() > size) fail(Errc::malformedResponse, std::string("OpenPGP ") + what + " longer than the key");
     value.insert(value.begin(), size - value.size(), 0x00);
@@ -45,14 +45,14 @@ Bytes ecdsaInput(ByteView hash, std::size_t field)
 
 // Section 7.2.11: the shared secret is the x coordinate; some cards answer
 // the whole point (04 || X || Y) or, for Curve25519, 40 || X.
-Bytes sharedSecret(Bytes answer, KeyAlgorithm algorithm, std::size_t field)
+SensitiveBytes sharedSecret(SensitiveBytes answer, KeyAlgorithm algorithm, std::size_t field)
 {
     if (answer.size() == field) return answer;
     if (isNistEc(algorithm) && answer.size() == 1 + 2 * field && answer[0] == 0x04) {
-        return Bytes(answer.begin() + 1, answer.begin() + 1 + static_cast<std::ptrdiff_t>(field));
+        return SensitiveBytes(answer.begin() + 1, answer.begin() + 1 + static_cast<std::ptrdiff_t>(field));
     }
     if (algorithm == KeyAlgorithm::x25519 && answer.size() == 1 + field && answer[0] == kNativePointPrefix) {
-        return Bytes(answer.begin() + 1, answer.end());
+        return SensitiveBytes(answer.begin() + 1, answer.end());
     }
     fail(Errc::malformedResponse, "OpenPGP ECDH answer is not a shared secret of the key's size");
 }
@@ -67,12 +67,12 @@ std::uint32_t OpenPgpCard::responseLe() const
     return 65536;
 }
 
-Bytes OpenPgpCard::transmitOperation(const apdu::Command& command, const char* what)
+SensitiveBytes OpenPgpCard::transmitOperation(const apdu::Command& command, const char* what)
 {
     apdu::Response r = channel_.transmit(command);
     apdu::throwIfError(r.sw, std::string("OpenPGP ") + what);
     if (r.data.empty()) fail(Errc::malformedResponse, std::string("OpenPGP ") + what + " answered no data");
-    return std::move(r.data);
+    return std::move(r.data); // may be a secret: stays page-backed
 }
 
 // RSA: a DigestInfo, padded by the card (PKCS#1 v1.5). ECDSA: the hash;
@@ -98,8 +98,10 @@ Bytes OpenPgpCard::sign(const CardKey& key, ByteView input)
         fail(Errc::unsupported, "this OpenPGP key cannot sign");
     }
     const bool cds = key.reference == kSignatureKey;
-    Bytes sig = cds ? transmitOperation(computeSignatureCommand(data, responseLe()), "PSO:COMPUTE DIGITAL SIGNATURE")
-                    : transmitOperation(internalAuthenticateCommand(data, responseLe()), "INTERNAL AUTHENTICATE");
+    const SensitiveBytes answer =
+        cds ? transmitOperation(computeSignatureCommand(data, responseLe()), "PSO:COMPUTE DIGITAL SIGNATURE")
+            : transmitOperation(internalAuthenticateCommand(data, responseLe()), "INTERNAL AUTHENTICATE");
+    Bytes sig(answer.begin(), answer.end()); // a signature is public
     if (key.algorithm == KeyAlgorithm::rsa) return leftPadTo(std::move(sig), field, "RSA signature");
     const std::size_t expected = key.algorithm == KeyAlgorithm::ed25519 ? kEd25519SignatureBytes : 2 * field;
     if (sig.size() != expected) fail(Errc::malformedResponse, "OpenPGP signature is not r || s of the key's size");
@@ -108,7 +110,7 @@ Bytes OpenPgpCard::sign(const CardKey& key, ByteView input)
 
 // Section 7.2.11: RSA cryptogram preceded by the padding indicator 00; the
 // card removes the PKCS#1 v1.5 padding and answers the plaintext.
-Bytes OpenPgpCard::decrypt(const CardKey& key, ByteView input)
+SensitiveBytes OpenPgpCard::decrypt(const CardKey& key, ByteView input)
 {
     if (key.reference != kDecryptionKey || key.algorithm != KeyAlgorithm::rsa) {
         fail(Errc::unsupported, "only an RSA OpenPGP decryption key decrypts");
@@ -124,12 +126,13 @@ Bytes OpenPgpCard::decrypt(const CardKey& key, ByteView input)
     apdu::Response r = channel_.transmit(decipherCommand(std::move(data), responseLe()));
     apdu::throwIfError(r.sw, "OpenPGP PSO:DECIPHER");
     if (r.data.size() + kRsaPkcs1Overhead > field) fail(Errc::malformedResponse, "OpenPGP plaintext too long");
-    return std::move(r.data); // an empty message is a valid plaintext
+    // An empty message is a valid plaintext; it stays page-backed.
+    return std::move(r.data);
 }
 
 // Section 7.2.11: ECDH with A6 { 7F49 { 86 peer point } }; the peer point is
 // uncompressed 04 || X || Y, or 32 bytes for X25519.
-Bytes OpenPgpCard::deriveEcdh(const CardKey& key, ByteView peerPoint)
+SensitiveBytes OpenPgpCard::deriveEcdh(const CardKey& key, ByteView peerPoint)
 {
     if (key.reference != kDecryptionKey) fail(Errc::unsupported, "only the OpenPGP decryption key derives");
     const std::size_t field = fieldBytes(key.algorithm, key.bits);
@@ -143,7 +146,7 @@ Bytes OpenPgpCard::deriveEcdh(const CardKey& key, ByteView peerPoint)
     }
     const Bytes point = apdu::tlv(0x86, peerPoint);
     const Bytes data = apdu::tlv(kCipherDoTag, apdu::tlv(kPublicKeyTag, point));
-    Bytes answer = transmitOperation(decipherCommand(data, responseLe()), "PSO:DECIPHER (ECDH)");
+    SensitiveBytes answer = transmitOperation(decipherCommand(data, responseLe()), "PSO:DECIPHER (ECDH)");
     return sharedSecret(std::move(answer), key.algorithm, field);
 }
 

@@ -45,8 +45,8 @@ public:
     void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) override;
 
     Bytes sign(const CardKey& key, ByteView input) override;
-    Bytes decrypt(const CardKey& key, ByteView input) override;
-    Bytes deriveEcdh(const CardKey& key, ByteView peerPoint) override;
+    SensitiveBytes decrypt(const CardKey& key, ByteView input) override;
+    SensitiveBytes deriveEcdh(const CardKey& key, ByteView peerPoint) override;
 
     const PivQuirks& quirks() const { return quirks_; }
 
@@ -62,7 +62,8 @@ private:
 
     // piv_crypto.cpp
     // secretAnswer: the answer is a plaintext or shared secret (never traced).
-    Bytes generalAuthenticate(const CardKey& key, std::uint8_t dataTag, ByteView input, bool secretAnswer = false);
+    SensitiveBytes generalAuthenticate(const CardKey& key, std::uint8_t dataTag, ByteView input,
+                                       bool secretAnswer = false);
 
     apdu::Channel& channel_;
     PivQuirks quirks_;

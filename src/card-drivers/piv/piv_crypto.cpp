@@ -26,8 +26,9 @@ bool isEcdsa(KeyAlgorithm a)
 }
 
 // Fits a result to exactly `size` bytes: some cards drop leading zero bytes
-// of an RSA block; more than `size` bytes is malformed.
-Bytes leftPadTo(Bytes value, std::size_t size, const char* what)
+// of an RSA block; more than `size` bytes is malformed. A template so that a
+// secret (SensitiveBytes) is padded in place, never copied to plain memory.
+template <typename Buffer> Buffer leftPadTo(Buffer value, std::size_t size, const char* what)
 {
     if (value.size() > size) fail(Errc::malformedResponse, std::string("PIV ") + what + " longer than the key");
     value.insert(value.begin(), size - value.size(), 0x00);
@@ -48,7 +49,9 @@ Bytes ecdsaInput(ByteView hash, std::size_t field)
 
 } // namespace
 
-Bytes PivCard::generalAuthenticate(const CardKey& key, std::uint8_t dataTag, ByteView input, bool secretAnswer)
+// The answer may be a secret (decrypted block, ECDH secret): it stays in
+// SensitiveBytes; callers that return a signature copy it to Bytes.
+SensitiveBytes PivCard::generalAuthenticate(const CardKey& key, std::uint8_t dataTag, ByteView input, bool secretAnswer)
 {
     auto algorithm = algorithmIdFor(key.algorithm, key.bits);
     if (!algorithm) fail(Errc::unsupported, "PIV has no algorithm for this key");
@@ -61,7 +64,7 @@ Bytes PivCard::generalAuthenticate(const CardKey& key, std::uint8_t dataTag, Byt
         fail(Errc::malformedResponse, "PIV GENERAL AUTHENTICATE answer is not one 7C template");
     }
     for (const apdu::Tlv& t : apdu::parseAll(top[0].value)) {
-        if (t.tag == kResponseTag && !t.value.empty()) return Bytes(t.value.begin(), t.value.end());
+        if (t.tag == kResponseTag && !t.value.empty()) return SensitiveBytes(t.value.begin(), t.value.end());
     }
     fail(Errc::malformedResponse, "PIV GENERAL AUTHENTICATE answer without response (82)");
 }
@@ -73,22 +76,23 @@ Bytes PivCard::sign(const CardKey& key, ByteView input)
     const std::size_t field = fieldBytes(key.algorithm, key.bits);
     if (key.algorithm == KeyAlgorithm::rsa) {
         if (input.size() != field) fail(Errc::dataLenRange, "RSA input must be one modulus-size block");
-        return leftPadTo(generalAuthenticate(key, kChallengeTag, input), field, "RSA signature");
+        const SensitiveBytes sig = generalAuthenticate(key, kChallengeTag, input);
+        return leftPadTo(Bytes(sig.begin(), sig.end()), field, "RSA signature");
     }
     if (isEcdsa(key.algorithm)) {
-        Bytes der = generalAuthenticate(key, kChallengeTag, ecdsaInput(input, field));
+        const SensitiveBytes der = generalAuthenticate(key, kChallengeTag, ecdsaInput(input, field));
         return fromCard("PIV ECDSA signature: ", [&] { return crypto::ecdsaDerToRaw(der, field); });
     }
     if (key.algorithm == KeyAlgorithm::ed25519) {
-        Bytes sig = generalAuthenticate(key, kChallengeTag, input);
+        const SensitiveBytes sig = generalAuthenticate(key, kChallengeTag, input);
         if (sig.size() != kEd25519SignatureBytes) fail(Errc::malformedResponse, "Ed25519 signature not 64 bytes");
-        return sig;
+        return Bytes(sig.begin(), sig.end());
     }
     fail(Errc::unsupported, "this PIV key cannot sign");
 }
 
 // RSA decryption: the raw block comes back still padded; the PKCS#11 layer unpads.
-Bytes PivCard::decrypt(const CardKey& key, ByteView input)
+SensitiveBytes PivCard::decrypt(const CardKey& key, ByteView input)
 {
     if (key.algorithm != KeyAlgorithm::rsa) fail(Errc::unsupported, "only RSA PIV keys decrypt");
     const std::size_t field = fieldBytes(key.algorithm, key.bits);
@@ -99,7 +103,7 @@ Bytes PivCard::decrypt(const CardKey& key, ByteView input)
 // ECDH (SP 800-73-4 part 2 section 3.2.4, key establishment): the peer's
 // uncompressed point 04 || X || Y (or 32 bytes for X25519); the answer is
 // the shared secret (x coordinate).
-Bytes PivCard::deriveEcdh(const CardKey& key, ByteView peerPoint)
+SensitiveBytes PivCard::deriveEcdh(const CardKey& key, ByteView peerPoint)
 {
     const std::size_t field = fieldBytes(key.algorithm, key.bits);
     if (isEcdsa(key.algorithm)) {

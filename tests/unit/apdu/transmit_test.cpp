@@ -29,7 +29,7 @@ public:
         script_.emplace_back(toHex(fromHex(command)), fromHex(response));
         return *this;
     }
-    Bytes transmitRaw(ByteView command) override
+    SensitiveBytes transmitRaw(ByteView command) override
     {
         std::string got = toHex(command);
         if (next_ >= script_.size()) {
@@ -41,7 +41,7 @@ public:
             ADD_FAILURE() << "command " << next_ << ": expected " << want << "\n got " << got;
             throw std::runtime_error("script mismatch");
         }
-        return answer;
+        return SensitiveBytes(answer.begin(), answer.end());
     }
     bool done() const { return next_ == script_.size(); }
     std::size_t sent() const { return next_; }
@@ -55,11 +55,11 @@ private:
 class ForeverTransport : public Transport {
 public:
     explicit ForeverTransport(Bytes answer) : answer_(std::move(answer)) {}
-    Bytes transmitRaw(ByteView) override
+    SensitiveBytes transmitRaw(ByteView) override
     {
         ++count;
         if (count > 10000) throw std::runtime_error("loop not bounded");
-        return answer_;
+        return SensitiveBytes(answer_.begin(), answer_.end());
     }
     std::size_t count = 0;
 

@@ -78,7 +78,7 @@ TEST_F(PivCryptoTest, RsaDecryptReturnsPaddedBlockWithLeadingZero)
     Bytes ct(256, 0x11);
     ch.expect("0087079D 00010A 7C820106 8200 81820100" + test::hex(ct) + "0100",
               "7C820102 8281FF 02" + repeatHex("33", 254) + "9000"); // card dropped the leading 00
-    Bytes block = card.decrypt(key, ct);
+    const SensitiveBytes block = card.decrypt(key, ct);
     ASSERT_EQ(block.size(), 256u);
     EXPECT_EQ(block[0], 0x00);
     EXPECT_EQ(block[1], 0x02);
