@@ -14,17 +14,6 @@ namespace {
 
 using namespace test;
 
-Errc errcOf(const std::function<void()>& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    ADD_FAILURE() << "no tessera::Error thrown";
-    return Errc::general;
-}
-
 TEST(EcdsaEncoding, RoundTripOpenSslSignatures)
 {
     for (auto [spec, field] : {std::pair{"EC:P-256", 32}, std::pair{"EC:P-384", 48}, std::pair{"EC:P-521", 66}}) {

@@ -14,17 +14,6 @@ namespace {
 
 using namespace test;
 
-Errc errcOf(const std::function<void()>& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    ADD_FAILURE() << "no tessera::Error thrown";
-    return Errc::general;
-}
-
 struct CurveCase {
     const char* key;
     KeyKind kind;

@@ -12,17 +12,6 @@ namespace {
 
 using namespace test;
 
-Errc errcOf(const std::function<void()>& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    ADD_FAILURE() << "no tessera::Error thrown";
-    return Errc::general;
-}
-
 TEST(Pkcs1SignBlock, ExactLayout)
 {
     Bytes t{0xAA, 0xBB, 0xCC};

@@ -11,6 +11,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -21,6 +23,18 @@ namespace tessera::crypto::test {
 using detail::EvpMdCtxPtr;
 using detail::EvpPkeyCtxPtr;
 using detail::EvpPkeyPtr;
+
+// The Errc a call throws; a test failure (and Errc::general) when it throws none.
+inline Errc errcOf(const std::function<void()>& f)
+{
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.code();
+    }
+    ADD_FAILURE() << "no tessera::Error thrown";
+    return Errc::general;
+}
 
 inline void check(bool ok, const char* what)
 {

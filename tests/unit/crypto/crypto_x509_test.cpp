@@ -58,17 +58,6 @@ TestCert makeCert(const char* commonName, const char* notBefore, const char* not
     return TestCert{std::move(x), std::move(bytes)};
 }
 
-Errc errcOf(const std::function<void()>& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    ADD_FAILURE() << "no tessera::Error thrown";
-    return Errc::general;
-}
-
 TEST(ParseCertificate, FieldsEqualOpenSslEncodings)
 {
     TestCert tc = makeCert("Tessera Test", "240102000000Z", "20510630235959Z");
