@@ -14,7 +14,7 @@ export TESSERA_BUILD_DIR := $(abspath $(BUILD_DIR))
 export JOBS CTEST_JOBS
 
 .PHONY: all build configure deps check check-tests check-sanitizers check-asan check-tsan \
-        check-valgrind demo clean fuzz fuzz-regress bench
+        check-valgrind demo clean fuzz fuzz-regress bench install uninstall
 
 all: build
 
@@ -26,6 +26,14 @@ configure:
 
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# README, "Installing": DESTDIR=/tmp/stage make install stages the install;
+# `make uninstall` (same DESTDIR) removes what the last install put there.
+install: build
+	cmake --install $(BUILD_DIR) $(if $(STRIP),--strip)
+
+uninstall:
+	cmake -P $(BUILD_DIR)/cmake_uninstall.cmake
 
 # each stage prints how long it took
 check: deps

@@ -49,7 +49,7 @@ Config Config::load()
 {
     Config c;
     const char* path = std::getenv("TESSERA_CONF");
-    loadFile(c, path != nullptr ? path : "/etc/tessera/tessera.conf");
+    loadFile(c, path != nullptr ? path : TESSERA_CONFIG_FILE); // cmake/install_paths.cmake
     if (const char* d = std::getenv("TESSERA_DEBUG")) c.debugLevel = std::atoi(d);
     if (const char* f = std::getenv("TESSERA_LOG_FILE")) c.logFile = f;
     if (const char* i = std::getenv("TESSERA_IDLE_DISCONNECT_MS")) c.idleDisconnectMs = std::atoi(i);
