@@ -1,12 +1,14 @@
 // Debug log sink; see log.hpp.
 #include "common/log.hpp"
 
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <mutex>
 #include <string>
 
@@ -44,14 +46,33 @@ bool enabled(Level l) noexcept
     return gLevel.load(std::memory_order_relaxed) >= static_cast<int>(l);
 }
 
+namespace {
+// "2026-12-07T12:44:15.123Z": UTC with milliseconds, so lines from several
+// processes (Firefox, ssh, pcscd's own log) can be put side by side.
+void timestamp(char (&buf)[32]) noexcept
+{
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm utc{};
+    gmtime_r(&ts.tv_sec, &utc);
+    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::snprintf(buf + n, sizeof buf - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+} // namespace
+
+// One line: "tessera[PID/TID] TIME: message". The thread id (gettid, as in
+// /proc and gdb) tells concurrent calls apart.
 void write(Level l, std::string_view message) noexcept
 {
     if (!enabled(l)) return;
     try {
+        char when[32];
+        timestamp(when);
+        const long tid = syscall(SYS_gettid);
         std::scoped_lock lock(gMutex);
         FILE* out = gFile != nullptr ? gFile : stderr;
-        std::fprintf(out, "tessera[%d]: %.*s\n", static_cast<int>(getpid()), static_cast<int>(message.size()),
-                     message.data());
+        std::fprintf(out, "tessera[%d/%ld] %s: %.*s\n", static_cast<int>(getpid()), tid, when,
+                     static_cast<int>(message.size()), message.data());
         std::fflush(out);
     } catch (...) {
         // logging never throws into the caller
