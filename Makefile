@@ -21,8 +21,11 @@ all: build
 deps:
 	scripts/install-deps
 
+# TESTS=OFF builds the module, the virtual cards and the tessera command only
+# (make demo); check-tests turns the tests back on in the same build tree.
+TESTS ?= ON
 configure:
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTESSERA_BUILD_TESTS=$(TESTS)
 
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
@@ -44,7 +47,7 @@ check: deps
 	echo "check: build+ctest $$((t1 - start))s, sanitizers $$((t2 - t1))s, valgrind $$((t3 - t2))s, total $$((t3 - start))s"
 
 check-tests:
-	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory build TESTS=ON
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
 check-sanitizers: check-asan check-tsan
@@ -80,8 +83,11 @@ bench: build
 	    $$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-matplotlib </dev/null; }
 	bench/run
 
-demo: deps
-	$(MAKE) build
+# The demo installs only what it runs (scripts/install-deps --demo): no test
+# tools, no SoftHSM or other modules registering themselves with p11-kit.
+demo:
+	scripts/install-deps --demo
+	$(MAKE) --no-print-directory build TESTS=OFF
 	scripts/with-virtual-cards -- scripts/demo.sh
 
 clean:
