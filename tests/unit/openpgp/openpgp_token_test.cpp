@@ -82,6 +82,30 @@ const std::string kCardholder = "6515 5B0A 446F653C3C416C696365 5F2D02656E 5F350
 
 } // namespace
 
+// Issue 8: the identity costs the cardholder data 65 and nothing more (the
+// PIN state comes with the probe's 6E); keys and certificates wait for readKeys.
+TEST_F(OpenPgpTokenTest, IdentityWithoutKeysThenKeysOnDemand)
+{
+    auto card = pgp::probeCard(ch, spec34());
+    ASSERT_NE(card, nullptr);
+    const std::size_t probed = ch.transmitted();
+    ch.expect(pgp::getDataHex(0x65, true), kCardholder);
+    TokenModel t = card->readIdentity();
+    EXPECT_EQ(ch.transmitted() - probed, 1u);
+    EXPECT_FALSE(t.keysRead);
+    EXPECT_TRUE(t.keys.empty());
+    EXPECT_EQ(t.label, "Doe Alice");
+    EXPECT_EQ(t.userPin.triesLeft, 3);
+    ASSERT_TRUE(t.soPin.has_value());
+
+    expectKeys34();
+    card->readKeys(t);
+    EXPECT_EQ(ch.transmitted() - probed, 1u + 9u);
+    EXPECT_TRUE(t.keysRead);
+    EXPECT_EQ(t.keys.size(), 3u);
+    EXPECT_EQ(t.label, "Doe Alice");
+}
+
 TEST_F(OpenPgpTokenTest, ProbeAndReadThreeKeyCard34)
 {
     auto card = pgp::probeCard(ch, spec34());
