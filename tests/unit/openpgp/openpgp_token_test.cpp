@@ -393,3 +393,24 @@ TEST_F(OpenPgpTokenTest, RegistryTriesPivFirstThenOpenPgp)
     ASSERT_NE(card, nullptr);
     EXPECT_EQ(card->driverName(), "OpenPGP");
 }
+
+// Issue 8: a card known by its ATR to be an OpenPGP card is probed as one
+// first; the PIV SELECT it would refuse is not sent.
+TEST_F(OpenPgpTokenTest, KnownOpenPgpAtrSkipsThePivProbe)
+{
+    auto d = openpgp::makeDriver();
+    EXPECT_TRUE(d->atrHint(fromHex("3BDA18FF81B1FE751F030031F573C001600090001C")));      // OpenPGP card 3.x
+    EXPECT_TRUE(d->atrHint(fromHex("3BDA18FF81B1FE751F030031C573C001400090000C")));      // OpenPGP card 2.x
+    EXPECT_FALSE(d->atrHint(fromHex("3BDA18FF81B1FE751F030031F573C001600090001D")));     // another TCK
+    EXPECT_FALSE(d->atrHint(fromHex("3BFD1300008131FE158073C021C057597562694B657940"))); // YubiKey: PIV's
+
+    Registry registry;
+    registerBuiltinDrivers(registry);
+    ch.setAtr(fromHex("3BDA18FF81B1FE751F030031F573C001600090001C"));
+    ch.expect(pgp::kSelectCmd, pgp::kSelectOk);
+    ch.expect(pgp::getDataHex(0x6E), pgp::ok(pgp::applicationData(spec34())));
+    ch.expect(pgp::getDataHex(0xF9), "6A88");
+    auto card = registry.recognise(ch);
+    ASSERT_NE(card, nullptr);
+    EXPECT_EQ(card->driverName(), "OpenPGP");
+}
