@@ -87,7 +87,10 @@ KdfParameters readKdf(apdu::Channel& channel)
 }
 
 // Section 7.2.1: SELECT again (after a reset, or when another application
-// such as PIV was selected meanwhile).
+// such as PIV was selected meanwhile). Sent at the start of every
+// transaction after the first, for the reasons of PivCard::select()
+// (piv_driver.cpp): PC/SC cannot show that no other client selected another
+// application between our transactions, and PW1's 81 is the PIV PUK there.
 void OpenPgpCard::select()
 {
     apdu::Response r = channel_.transmit(selectCommand());
