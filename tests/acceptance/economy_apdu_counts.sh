@@ -1,27 +1,25 @@
 #!/usr/bin/env bash
-# Acceptance (issue 8): APDU economy in fresh processes, counted from the
-# module's own debug log ("(N APDUs)" per call). `pkcs11-tool -L` needs the
-# token's identity and PIN state only: at most 4 APDUs on the YubiKey-profile
-# PIV card (SELECT, GET VERSION, GET SERIAL, empty VERIFY), with the token
-# info still exact; listing objects afterwards still finds every key.
+# Acceptance (issue 8): APDU economy on the YubiKey-profile PIV card in fresh
+# processes, counted from the module's own debug log ("(N APDUs)" per call).
+# Upper bounds per scenario, so that a regression fails:
+#   -L          4  SELECT, GET VERSION, GET SERIAL, empty VERIFY (was 23)
+#   -O         14  the 4 of -L; SELECT; per primary slot GET DATA of the
+#                  certificate and GET METADATA, each one extended-length
+#                  answer; GET DATA of the key history object (was 24)
+#   login+sign 22  the 4; C_Login: SELECT, VERIFY, VERIFY P1=FF, the status
+#                  query that confirms the reset once per process; the 10 of
+#                  the object read; C_Sign: SELECT, VERIFY, one GENERAL
+#                  AUTHENTICATE (extended Lc/Le), VERIFY P1=FF (was 34)
+#   per signature in one session: 4 (was 6.3: chaining and GET RESPONSE)
+# with the token info still exact and every key still listed.
 # Runs inside scripts/with-virtual-cards.
 # sandbox-args: --openpgp=none
 set -euo pipefail
 # shellcheck source=ride/lib.sh
 . "$(dirname "$(readlink -f "$0")")/ride/lib.sh"
-require pkcs11-tool
-
-apdus() { # LOGFILE: sum of the per-call APDU counts
-    grep -o '([0-9]* APDUs)' "$1" | tr -dc '0-9\n' | awk '{s += $1} END {print s + 0}'
-}
-run_counted() { # NAME PKCS11-TOOL-ARGS...: output in $work/NAME.out, count in $work/NAME.n
-    local name=$1
-    shift
-    TESSERA_DEBUG=1 TESSERA_LOG_FILE="$work/$name.log" \
-        pkcs11-tool --module "$TESSERA_MODULE" "$@" >"$work/$name.out" 2>&1 || die "pkcs11-tool $* failed"
-    apdus "$work/$name.log" >"$work/$name.n"
-    echo "# $name: $(cat "$work/$name.n") APDUs"
-}
+# shellcheck source=economy_lib.bash
+. "$(dirname "$(readlink -f "$0")")/economy_lib.bash"
+require pkcs11-tool "$PY"
 
 run_counted list -L
 n=$(cat "$work/list.n")
@@ -32,7 +30,17 @@ check "-L shows the label with the serial" grep -q 'token label *: YubiKey PIV #
 check "-L shows the PIN flags" grep -q 'PIN initialized' "$work/list.out"
 
 run_counted objects -O
+check "-O uses at most 14 APDUs (was 24)" test "$(cat "$work/objects.n")" -le 14
 check "-O still lists the private keys" grep -q 'Private Key Object' "$work/objects.out"
 check "-O still lists the certificates" grep -q 'Certificate Object' "$work/objects.out"
 check "-O lists four key pairs" test "$(grep -c 'Private Key Object' "$work/objects.out")" -eq 4
+check "-O lists four certificates" test "$(grep -c 'Certificate Object' "$work/objects.out")" -eq 4
+
+echo "economy" >"$work/data"
+run_counted sign --login --pin "$PIN" --sign --id 01 -m SHA256-RSA-PKCS -i "$work/data" -o "$work/sig"
+check "login + one signature uses at most 22 APDUs (was 34)" test "$(cat "$work/sign.n")" -le 22
+check "the signature is a 2048-bit RSA block" test "$(stat -c %s "$work/sig")" -eq 256
+
+sign_loop 01 20
+check "a signature in a session loop costs at most 4 APDUs (was 6.3)" test "$(cat "$work/loop.n")" -le 80
 finish

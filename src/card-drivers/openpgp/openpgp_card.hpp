@@ -57,6 +57,8 @@ public:
     std::string driverName() const override { return "OpenPGP"; }
     void select() override;
     TokenModel readToken() override;
+    TokenModel readIdentity() override;
+    void readKeys(TokenModel& token) override;
     PinInfo readPinInfo(std::uint8_t pinReference) override;
     void initPin(const SecureBytes& newPin) override;
 
@@ -94,7 +96,7 @@ private:
     KdfParameters kdf_;
     std::optional<FirmwareVersion> firmware_;
     OpenPgpQuirks quirks_;
-    bool dataFresh_ = true;               // data_ just read by the probe: readToken needs no new GET DATA 6E
+    bool dataFresh_ = true;               // data_ just read by the probe: readIdentity needs no new GET DATA 6E
     std::uint8_t selectedOccurrence_ = 0; // 7F21 occurrence the card has selected (SELECT DATA)
 };
 

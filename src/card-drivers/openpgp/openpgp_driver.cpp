@@ -5,6 +5,8 @@
 #include "card-drivers/openpgp/openpgp_driver.hpp"
 
 #include <algorithm>
+#include <array>
+#include <string_view>
 
 #include "apdu/status_words.hpp"
 #include "card-drivers/openpgp/openpgp_card.hpp"
@@ -19,6 +21,23 @@ namespace {
 
 constexpr std::uint16_t kSwNotFound = 0x6A88; // section 7.9: referenced data not found
 
+// ATRs of cards that carry only the OpenPGP application (OpenSC's
+// card-openpgp.c table, YubiKeys left out: they carry PIV too, and the PIV
+// driver claims them). A match makes the registry probe OpenPGP first, which
+// spares the PIV SELECT these cards would answer 6A82 (issue 8).
+constexpr std::array<std::string_view, 4> kOpenPgpAtrs{
+    "3BFA1300FF813180450031C173C00100009000B1",   // OpenPGP card 1.x
+    "3BDA18FF81B1FE751F030031C573C001400090000C", // OpenPGP card 2.x
+    "3BDA18FF81B1FE751F030031F573C001600090001C", // OpenPGP card 3.x (ZeitControl)
+    "3BDA11FF81B1FE551F0300318473800180009000E4", // Gnuk 1.x
+};
+
+bool isKnownOpenPgpAtr(ByteView atr)
+{
+    const std::string hex = toHex(atr);
+    return std::find(kOpenPgpAtrs.begin(), kOpenPgpAtrs.end(), hex) != kOpenPgpAtrs.end();
+}
+
 // Yubico GET VERSION answers major, minor, patch in BCD.
 std::optional<FirmwareVersion> parseFirmwareVersion(const apdu::Response& r)
 {
@@ -31,11 +50,12 @@ class OpenPgpDriver final : public Driver {
 public:
     std::string name() const override { return "OpenPGP"; }
 
-    // The historical bytes of some OpenPGP cards carry the application's RID;
-    // any card may still be probed.
+    // The historical bytes of some OpenPGP cards carry the application's RID,
+    // others are known by their whole ATR; any card may still be probed.
     bool atrHint(ByteView atr) const override
     {
-        return std::search(atr.begin(), atr.end(), kAidPrefix.begin(), kAidPrefix.end()) != atr.end();
+        return std::search(atr.begin(), atr.end(), kAidPrefix.begin(), kAidPrefix.end()) != atr.end() ||
+               isKnownOpenPgpAtr(atr);
     }
 
     std::unique_ptr<Card> probe(apdu::Channel& channel) const override
@@ -67,7 +87,10 @@ KdfParameters readKdf(apdu::Channel& channel)
 }
 
 // Section 7.2.1: SELECT again (after a reset, or when another application
-// such as PIV was selected meanwhile).
+// such as PIV was selected meanwhile). Sent at the start of every
+// transaction after the first, for the reasons of PivCard::select()
+// (piv_driver.cpp): PC/SC cannot show that no other client selected another
+// application between our transactions, and PW1's 81 is the PIV PUK there.
 void OpenPgpCard::select()
 {
     apdu::Response r = channel_.transmit(selectCommand());

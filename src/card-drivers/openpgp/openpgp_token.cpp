@@ -1,6 +1,7 @@
-// Reading an OpenPGP token (OpenPGP card spec 3.4.1): identity from the AID,
-// label from the cardholder name, PIN state from C4, each present key's public
-// key (7.2.14) and certificate (SELECT DATA + GET DATA 7F21, 7.2.5-7.2.6).
+// Reading an OpenPGP token (OpenPGP card spec 3.4.1) in two steps: the
+// identity (AID, label from the cardholder name, PIN state from C4), then, when
+// an application looks, each present key's public key (7.2.14) and
+// certificate (SELECT DATA + GET DATA 7F21, 7.2.5-7.2.6).
 // One bad key never sinks the token: that slot is skipped and logged.
 #include "apdu/status_words.hpp"
 #include "card-drivers/openpgp/openpgp_card.hpp"
@@ -63,6 +64,17 @@ void OpenPgpCard::refresh()
 
 TokenModel OpenPgpCard::readToken()
 {
+    TokenModel token = readIdentity();
+    readKeys(token);
+    return token;
+}
+
+// What C_GetTokenInfo needs and no more (issue 8): the AID, the PIN state
+// and the lengths come with the application related data 6E the probe read,
+// the label with the cardholder data 65; keys and certificates wait for
+// readKeys().
+TokenModel OpenPgpCard::readIdentity()
+{
     if (!dataFresh_) refresh();
     dataFresh_ = false;
     TokenModel token;
@@ -80,11 +92,21 @@ TokenModel OpenPgpCard::readToken()
     admin.minLength = kPw3MinLength;
     admin.maxLength = data_.pwStatus.maxLengthPw3;
     token.soPin = admin;
+    token.keysRead = false;
+    return token;
+}
+
+// Each present key's public key (GET PUBLIC KEY, 7.2.14) and certificate
+// (SELECT DATA + GET DATA 7F21), from the key presence and attributes of the
+// 6E read with the identity.
+void OpenPgpCard::readKeys(TokenModel& token)
+{
+    token.keys.clear();
     for (std::size_t i = 0; i < kKeySlots.size(); ++i) {
         if (auto key = readSlot(kKeySlots[i], i)) token.keys.push_back(std::move(*key));
     }
     endCertificateSelection();
-    return token;
+    token.keysRead = true;
 }
 
 // Section 4.2.1: everything that identifies the card is in its AID.

@@ -25,6 +25,7 @@ struct PivQuirks {
     bool yubikey = false;         // answers GET VERSION (00 FD)
     bool yubikeySerial = false;   // GET SERIAL (00 F8): YubiKey firmware 5.0+
     bool yubikeyMetadata = false; // GET METADATA (00 F7): YubiKey firmware 5.3+
+    bool extendedLength = false;  // the ATR announces extended Lc/Le (piv_atr.hpp)
     // VERIFY P1=FF refused or ignored (pre-800-73-4 cards), or confirmed.
     iso7816::PinResetQuirks pinReset;
 };
@@ -59,6 +60,8 @@ private:
     std::optional<PublicKeyInfo> readCertificateKey(const KeySlot& slot);
     std::optional<YubiKeyMetadata> readMetadata(std::uint8_t slot);
     std::size_t readRetiredCount();
+    // Le for answers that may exceed 256 bytes (kExtendedLe or kShortLe).
+    std::uint32_t responseLe() const;
 
     // piv_crypto.cpp
     // secretAnswer: the answer is a plaintext or shared secret (never traced).

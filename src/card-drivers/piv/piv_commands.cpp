@@ -48,25 +48,25 @@ apdu::Command selectCommand()
 }
 
 // SP 800-73-4 part 2 section 3.1.2: GET DATA, P1-P2 3FFF, data = tag list 5C.
-apdu::Command getDataCommand(std::uint32_t objectTag)
+apdu::Command getDataCommand(std::uint32_t objectTag, std::uint32_t le)
 {
     apdu::Command c = make(0xCB, 0x3F, 0xFF);
     c.data = apdu::tlv(0x5C, apdu::encodeTag(objectTag));
-    c.le = kShortLe;
+    c.le = le;
     return c;
 }
 
 // Section 3.2.4: GENERAL AUTHENTICATE, P1 algorithm, P2 key reference,
 // Dynamic Authentication Template 7C { 82 00 (response requested), input }.
 apdu::Command generalAuthenticateCommand(std::uint8_t algorithm, std::uint8_t keyReference, std::uint8_t dataTag,
-                                         ByteView input)
+                                         ByteView input, std::uint32_t le)
 {
     apdu::Command c = make(0x87, algorithm, keyReference);
     apdu::TlvWriter inner;
     inner.add(0x82, ByteView{});
     inner.add(dataTag, input);
     c.data = inner.wrap(0x7C);
-    c.le = kShortLe;
+    c.le = le;
     return c;
 }
 
@@ -87,10 +87,10 @@ apdu::Command yubikeySerialCommand()
 }
 
 // YubiKey 5.3+: GET METADATA for a key slot or PIN reference.
-apdu::Command yubikeyMetadataCommand(std::uint8_t slot)
+apdu::Command yubikeyMetadataCommand(std::uint8_t slot, std::uint32_t le)
 {
     apdu::Command c = make(0xF7, 0x00, slot);
-    c.le = kShortLe;
+    c.le = le;
     return c;
 }
 

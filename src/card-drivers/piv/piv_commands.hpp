@@ -13,23 +13,26 @@
 
 namespace tessera::drivers::piv {
 
-// Le = 256 (short form 00): extended length is never assumed; the transmitter
-// follows 61xx with GET RESPONSE for longer answers.
+// Le = 256 (short form 00): the transmitter follows 61xx with GET RESPONSE
+// for longer answers. A card whose ATR announces extended Lc/Le (piv_atr.hpp)
+// is asked with kExtendedLe (extended 0000) for answers that may be long, so
+// a certificate or a signature comes back in one exchange.
 inline constexpr std::uint32_t kShortLe = 256;
+inline constexpr std::uint32_t kExtendedLe = 65536;
 
 // SP 800-73-4 part 2 section 3.1.1 SELECT.
 apdu::Command selectCommand();
 // SP 800-73-4 part 2 section 3.1.2 GET DATA: 00 CB 3F FF 5C len tag.
-apdu::Command getDataCommand(std::uint32_t objectTag);
+apdu::Command getDataCommand(std::uint32_t objectTag, std::uint32_t le = kShortLe);
 // Section 3.2.4 GENERAL AUTHENTICATE: 7C { 82 00, dataTag input }; dataTag is
 // 81 (challenge: sign / RSA decrypt) or 85 (exponentiation: ECDH).
 apdu::Command generalAuthenticateCommand(std::uint8_t algorithm, std::uint8_t keyReference, std::uint8_t dataTag,
-                                         ByteView input);
+                                         ByteView input, std::uint32_t le = kShortLe);
 
 // YubiKey PIV extensions (Yubico "PIV commands" reference).
-apdu::Command yubikeyVersionCommand();                   // 00 FD 00 00
-apdu::Command yubikeySerialCommand();                    // 00 F8 00 00
-apdu::Command yubikeyMetadataCommand(std::uint8_t slot); // 00 F7 00 slot (firmware 5.3+)
+apdu::Command yubikeyVersionCommand();                                                // 00 FD 00 00
+apdu::Command yubikeySerialCommand();                                                 // 00 F8 00 00
+apdu::Command yubikeyMetadataCommand(std::uint8_t slot, std::uint32_t le = kShortLe); // 00 F7 00 slot (5.3+)
 
 // SP 800-73-4 part 2 section 3.2.1: the PIN padded with FF to 8 bytes, the
 // PIV encoding of a PIN for VERIFY and CHANGE REFERENCE DATA (the commands

@@ -55,7 +55,7 @@ SensitiveBytes PivCard::generalAuthenticate(const CardKey& key, std::uint8_t dat
 {
     auto algorithm = algorithmIdFor(key.algorithm, key.bits);
     if (!algorithm) fail(Errc::unsupported, "PIV has no algorithm for this key");
-    apdu::Command command = generalAuthenticateCommand(*algorithm, key.reference, dataTag, input);
+    apdu::Command command = generalAuthenticateCommand(*algorithm, key.reference, dataTag, input, responseLe());
     command.sensitive = secretAnswer;
     apdu::Response r = channel_.transmit(command);
     apdu::throwIfError(r.sw, "PIV GENERAL AUTHENTICATE");

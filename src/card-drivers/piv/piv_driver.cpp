@@ -61,6 +61,18 @@ public:
 
 // Section 3.1.1: SELECT again (after a reset, or when another application
 // such as OpenPGP was selected; a YubiKey then dropped the PIV PIN state).
+//
+// Every transaction after the first starts with it (decided in issue 8, one
+// APDU per transaction): PC/SC tells a client nothing of what other clients
+// sent between its transactions. SCARD_W_RESET_CARD reports a reset only, and
+// after one the card's default application, not ours, is selected, so the
+// SELECT is needed then as well; a SELECT of another application by
+// scdaemon, ykman or OpenSC leaves no trace at all. Without ours, a VERIFY
+// could reach another application (the OpenPGP driver's PW1 reference 81 is
+// the PIV PUK's: a wrong-application VERIFY burns a try of a counter the user
+// did not mean), and a GET DATA answered by another application would drop
+// keys without a word. The SELECT is also the harmless first APDU that
+// pin_rule.hpp's in-flight drain needs before VERIFY.
 void PivCard::select()
 {
     apdu::Response r = channel_.transmit(selectCommand());

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "apdu/status_words.hpp"
+#include "card-drivers/piv/piv_atr.hpp"
 #include "card-drivers/piv/piv_card.hpp"
 #include "card-drivers/piv/piv_commands.hpp"
 #include "card-drivers/piv/piv_containers.hpp"
@@ -94,6 +95,8 @@ void PivCard::readKeys(TokenModel& token)
 void PivCard::identify(TokenModel& token)
 {
     quirks_.yubikey = quirks_.yubikeySerial = quirks_.yubikeyMetadata = false;
+    quirks_.extendedLength = atrAnnouncesExtendedLength(channel_.atr());
+    channel_.setExtendedLength(quirks_.extendedLength);
     apdu::Response v = channel_.transmit(yubikeyVersionCommand());
     std::optional<YubiKeyVersion> version = v.ok() ? parseYubiKeyVersion(v.data) : std::nullopt;
     if (version) {
@@ -128,7 +131,7 @@ void PivCard::identify(TokenModel& token)
 // hex of the last 8 bytes (16 characters, the CK_TOKEN_INFO field size).
 void PivCard::readIdentityFromChuid(TokenModel& token)
 {
-    apdu::Response r = channel_.transmit(getDataCommand(kChuidTag));
+    apdu::Response r = channel_.transmit(getDataCommand(kChuidTag, responseLe()));
     if (!r.ok()) return;
     Chuid chuid;
     try {
@@ -161,7 +164,7 @@ void PivCard::readKeySlots(std::vector<CardKey>& keys)
 
 std::size_t PivCard::readRetiredCount()
 {
-    apdu::Response r = channel_.transmit(getDataCommand(kKeyHistoryTag));
+    apdu::Response r = channel_.transmit(getDataCommand(kKeyHistoryTag, responseLe()));
     if (!r.ok()) return 0;
     try {
         return parseKeyHistoryOnCardCount(r.data);
@@ -195,7 +198,7 @@ std::optional<PublicKeyInfo> PivCard::readCertificateKey(const KeySlot& slot)
 {
     apdu::Response r;
     try {
-        r = channel_.transmit(getDataCommand(slot.containerTag));
+        r = channel_.transmit(getDataCommand(slot.containerTag, responseLe()));
     } catch (const Error& e) {
         // A container the card cannot deliver within the transmit bounds (61xx
         // without end, a broken answer) costs that slot, not the whole token.
@@ -220,10 +223,15 @@ std::optional<PublicKeyInfo> PivCard::readCertificateKey(const KeySlot& slot)
     }
 }
 
+std::uint32_t PivCard::responseLe() const
+{
+    return quirks_.extendedLength ? kExtendedLe : kShortLe;
+}
+
 // YubiKey GET METADATA for a slot (firmware 5.3+); 6A82 = no key there.
 std::optional<YubiKeyMetadata> PivCard::readMetadata(std::uint8_t slot)
 {
-    apdu::Response r = channel_.transmit(yubikeyMetadataCommand(slot));
+    apdu::Response r = channel_.transmit(yubikeyMetadataCommand(slot, responseLe()));
     if (!r.ok()) return std::nullopt;
     try {
         return parseYubiKeyMetadata(r.data);

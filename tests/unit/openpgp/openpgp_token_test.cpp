@@ -82,6 +82,30 @@ const std::string kCardholder = "6515 5B0A 446F653C3C416C696365 5F2D02656E 5F350
 
 } // namespace
 
+// Issue 8: the identity costs the cardholder data 65 and nothing more (the
+// PIN state comes with the probe's 6E); keys and certificates wait for readKeys.
+TEST_F(OpenPgpTokenTest, IdentityWithoutKeysThenKeysOnDemand)
+{
+    auto card = pgp::probeCard(ch, spec34());
+    ASSERT_NE(card, nullptr);
+    const std::size_t probed = ch.transmitted();
+    ch.expect(pgp::getDataHex(0x65, true), kCardholder);
+    TokenModel t = card->readIdentity();
+    EXPECT_EQ(ch.transmitted() - probed, 1u);
+    EXPECT_FALSE(t.keysRead);
+    EXPECT_TRUE(t.keys.empty());
+    EXPECT_EQ(t.label, "Doe Alice");
+    EXPECT_EQ(t.userPin.triesLeft, 3);
+    ASSERT_TRUE(t.soPin.has_value());
+
+    expectKeys34();
+    card->readKeys(t);
+    EXPECT_EQ(ch.transmitted() - probed, 1u + 9u);
+    EXPECT_TRUE(t.keysRead);
+    EXPECT_EQ(t.keys.size(), 3u);
+    EXPECT_EQ(t.label, "Doe Alice");
+}
+
 TEST_F(OpenPgpTokenTest, ProbeAndReadThreeKeyCard34)
 {
     auto card = pgp::probeCard(ch, spec34());
@@ -362,6 +386,27 @@ TEST_F(OpenPgpTokenTest, RegistryTriesPivFirstThenOpenPgp)
     EXPECT_EQ(registry.drivers()[0]->name(), "PIV");
     EXPECT_EQ(registry.drivers()[1]->name(), "OpenPGP");
     ch.expect("00A4040009A00000030800001000 00", "6A82"); // PIV SELECT refused
+    ch.expect(pgp::kSelectCmd, pgp::kSelectOk);
+    ch.expect(pgp::getDataHex(0x6E), pgp::ok(pgp::applicationData(spec34())));
+    ch.expect(pgp::getDataHex(0xF9), "6A88");
+    auto card = registry.recognise(ch);
+    ASSERT_NE(card, nullptr);
+    EXPECT_EQ(card->driverName(), "OpenPGP");
+}
+
+// Issue 8: a card known by its ATR to be an OpenPGP card is probed as one
+// first; the PIV SELECT it would refuse is not sent.
+TEST_F(OpenPgpTokenTest, KnownOpenPgpAtrSkipsThePivProbe)
+{
+    auto d = openpgp::makeDriver();
+    EXPECT_TRUE(d->atrHint(fromHex("3BDA18FF81B1FE751F030031F573C001600090001C")));      // OpenPGP card 3.x
+    EXPECT_TRUE(d->atrHint(fromHex("3BDA18FF81B1FE751F030031C573C001400090000C")));      // OpenPGP card 2.x
+    EXPECT_FALSE(d->atrHint(fromHex("3BDA18FF81B1FE751F030031F573C001600090001D")));     // another TCK
+    EXPECT_FALSE(d->atrHint(fromHex("3BFD1300008131FE158073C021C057597562694B657940"))); // YubiKey: PIV's
+
+    Registry registry;
+    registerBuiltinDrivers(registry);
+    ch.setAtr(fromHex("3BDA18FF81B1FE751F030031F573C001600090001C"));
     ch.expect(pgp::kSelectCmd, pgp::kSelectOk);
     ch.expect(pgp::getDataHex(0x6E), pgp::ok(pgp::applicationData(spec34())));
     ch.expect(pgp::getDataHex(0xF9), "6A88");
