@@ -12,9 +12,10 @@
 //    not followed), compared with the start of the cached certificate; an
 //    uncached one must still be empty. A certificate written by gpg-card
 //    writecert, pkcs15-init or ykman changes without touching the keys.
-// Cost on a 3.x card with three keys: 1 + 3 x 2 + 1 (SELECT DATA 0 at the end)
-// against 6E, 65, three public key reads, three certificates and their GET
-// RESPONSEs on a cold read.
+// Cost on a 3.x card with three keys: 1 + 3 x 2 = 7 APDUs (the authentication
+// key's occurrence 0 comes last, so no SELECT DATA 0 is needed to leave the
+// card as GnuPG expects) against 6E, 65, three public key reads, three SELECT
+// DATA, three certificates and their GET RESPONSEs on a cold read.
 // Residual cases: a key written by a tool that leaves the fingerprint DO as it
 // was (no known tool does; the algorithm attributes are compared too); a
 // certificate rewritten with the same first 256 bytes (the same serial number
