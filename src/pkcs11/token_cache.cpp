@@ -51,17 +51,15 @@ private:
 };
 
 // Ours alone: owned by the effective user, not writable by group or others.
-bool safe(const struct stat& st, const std::string& path, const char* what)
+bool safe(const struct stat& st, const std::string& path, const char* what, bool logRefusal = true)
 {
-    if (st.st_uid != ::geteuid()) {
-        note(std::string("refusing ") + what + " " + path + ": not owned by the user");
-        return false;
-    }
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        note(std::string("refusing ") + what + " " + path + ": writable by group or others");
-        return false;
-    }
-    return true;
+    const char* why = nullptr;
+    if (st.st_uid != ::geteuid())
+        why = "not owned by the user";
+    else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        why = "writable by group or others";
+    if (why != nullptr && logRefusal) note(std::string("refusing ") + what + " " + path + ": " + why);
+    return why == nullptr;
 }
 
 // mkdir -p with 0700 for what we create (the XDG base directory rule).
@@ -74,7 +72,9 @@ void makeDirectories(const std::string& path)
     }
 }
 
-// The cache directory, opened and checked; -1 when missing or unsafe.
+// The cache directory, opened and checked; -1 when missing or unsafe. A
+// store() follows a load() that already logged an unsafe directory: it
+// refuses quietly, so a refusal costs one log line.
 int openDirectory(const std::string& dir, bool create)
 {
     if (create) makeDirectories(dir);
@@ -84,7 +84,7 @@ int openDirectory(const std::string& dir, bool create)
         return -1;
     }
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !safe(st, dir, "directory")) {
+    if (::fstat(fd, &st) != 0 || !safe(st, dir, "directory", !create)) {
         ::close(fd);
         return -1;
     }

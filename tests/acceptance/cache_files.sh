@@ -35,7 +35,7 @@ corrupt() { # NAME PYTHON-EXPRESSION-ON-b (the good file's bytes)
     python3 -c "import sys,os; b=open(sys.argv[1],'rb').read(); open(sys.argv[2],'wb').write($2)" \
         "$work/good.cache" "$file"
     run "$1" on.conf
-    check "$1: ignored with a log line" grep -q "ignoring .*piv-.*cache" "$work/$1.log"
+    check "$1: ignored with one log line" test "$(grep -c "ignoring .*piv-.*cache" "$work/$1.log")" -eq 1
     check "$1: not served" sh -c "! grep -q 'from the cache' '$work/$1.log'"
     check "$1: the objects are the same as cold" diff "$work/cold.out" "$work/$1.out"
     check "$1: the entry was rewritten" cmp -s "$work/good.cache" "$file"
@@ -61,6 +61,7 @@ check "cache = off does not read an existing entry" sh -c "! grep -q 'from the c
 chmod 0777 "$cache"
 run unsafe-dir on.conf
 check "a world-writable directory is refused" grep -q "refusing directory .*: writable by group or others" "$work/unsafe-dir.log"
+check "with one log line" test "$(grep -c "refusing directory" "$work/unsafe-dir.log")" -eq 1
 check "and its entry is not served" sh -c "! grep -q 'from the cache' '$work/unsafe-dir.log'"
 check "the objects are still listed" diff "$work/cold.out" "$work/unsafe-dir.out"
 chmod 0700 "$cache"
@@ -68,6 +69,7 @@ chmod 0700 "$cache"
 cp "$work/good.cache" "$file" && chmod 0620 "$file"
 run unsafe-file on.conf
 check "a group-writable entry is refused" grep -q "refusing file .*: writable by group or others" "$work/unsafe-file.log"
+check "with one log line" test "$(grep -c "refusing file" "$work/unsafe-file.log")" -eq 1
 check "and not served" sh -c "! grep -q 'from the cache' '$work/unsafe-file.log'"
 # A directory owned by someone else (needs root to set up).
 rm -rf "$cache" && mkdir -p "$cache" && cp "$work/good.cache" "$file"
