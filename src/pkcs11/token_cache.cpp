@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "common/log.hpp"
+#include "crypto/crypto.hpp"
 #include "pkcs11/config.hpp"
 
 namespace tessera::pkcs11 {
@@ -23,6 +24,7 @@ namespace tessera::pkcs11 {
 namespace {
 
 constexpr std::size_t kMaxFileSize = 4 << 20;
+constexpr std::size_t kMaxIdentityInName = 64;
 
 void note(const std::string& what) noexcept
 {
@@ -157,6 +159,10 @@ std::string TokenCache::fileName(const std::string& driver, ByteView identity)
     std::string name;
     for (char c : driver)
         if (std::isalnum(static_cast<unsigned char>(c)) != 0) name += static_cast<char>(std::tolower(c));
+    // Identities are short (a YubiKey serial, a CHUID GUID or FASC-N, an
+    // OpenPGP AID); a longer one is hashed to stay well inside NAME_MAX.
+    if (identity.size() > kMaxIdentityInName)
+        return name + "-sha256-" + toHex(crypto::digest(crypto::HashAlg::sha256, identity)) + ".cache";
     return name + "-" + toHex(identity) + ".cache";
 }
 

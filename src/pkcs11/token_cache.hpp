@@ -43,7 +43,7 @@ public:
     static std::shared_ptr<const TokenCache> fromConfig(const Config& config);
 
     const std::string& directory() const { return directory_; }
-    // File name of an entry: driver name and hex of the identity.
+    // File name of an entry: driver name and hex of the identity (its SHA-256 when long).
     static std::string fileName(const std::string& driver, ByteView identity);
 
     // nullopt when absent, unsafe, unreadable or invalid (one log line each).

@@ -124,6 +124,9 @@ TEST_F(TokenCacheFiles, StoreCreatesPrivateFilesAndLoadReadsThem)
     cache.store("PIV", kIdentity, sampleEntry());
     const std::string file = dir_ + "/" + TokenCache::fileName("PIV", kIdentity);
     EXPECT_EQ(TokenCache::fileName("PIV", kIdentity), "piv-00C0FFEE.cache");
+    const std::string longName = TokenCache::fileName("OpenPGP", Bytes(300, 0xAB));
+    EXPECT_EQ(longName.rfind("openpgp-sha256-", 0), 0u);
+    EXPECT_EQ(longName.size(), std::string("openpgp-sha256-").size() + 64 + std::string(".cache").size());
     EXPECT_EQ(mode(dir_), 0700u);
     EXPECT_EQ(mode(file), 0600u);
     EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1); // no temporary left
