@@ -21,6 +21,9 @@ struct Command {
     Bytes data;
     std::optional<std::uint32_t> le; // nullopt: no Le field
     bool sensitive = false;          // data carries a secret: the trace prints it redacted
+    // 61xx: return the first chunk with its 61xx instead of fetching the rest
+    // (the persistent cache's checks compare only the start of an object).
+    bool firstChunkOnly = false;
 
     // Encoded APDU. extended=false requires data.size() <= 255 and le <= 256.
     Bytes encode(bool extended) const;

@@ -150,7 +150,7 @@ Response transmit(Transport& transport, const Command& command, const TransmitOp
         last.le = leFromSw2(r.sw2());
         r = exchange(transport, last, options);
     }
-    if (r.sw1() == 0x61) r = collectResponse(transport, std::move(r), command, options);
+    if (r.sw1() == 0x61 && !command.firstChunkOnly) r = collectResponse(transport, std::move(r), command, options);
     if (r.data.size() > options.maxResponseBytes) {
         fail(Errc::malformedResponse, "response exceeds " + std::to_string(options.maxResponseBytes) + " bytes");
     }

@@ -45,6 +45,8 @@ struct CardKey {
     std::uint8_t pinReference = 0x80; // which PIN the operation needs (PIV 80; OpenPGP 81/82)
     RsaSignInput rsaSignInput = RsaSignInput::paddedBlock;
     bool rsaDecryptReturnsPaddedBlock = true; // PIV: raw block; OpenPGP: card strips PKCS#1
+
+    bool operator==(const CardKey&) const = default; // the persistent cache compares keys
 };
 
 struct PinInfo {
@@ -95,6 +97,22 @@ public:
     virtual void readKeys(TokenModel& token) { token.keysRead = true; }
     // Re-reads only the user PIN's retry counter (empty VERIFY or status DO).
     virtual PinInfo readPinInfo(std::uint8_t pinReference) = 0;
+
+    // Persistent cache of public card data (issue 8, src/pkcs11/token_cache.hpp).
+    // cacheStamp(): right after the keys were read, bytes the driver wants
+    // stored with them for cachedKeysCurrent() (no card I/O; empty = none).
+    virtual Bytes cacheStamp() const { return {}; }
+    // With the application selected, inside a transaction: would readKeys()
+    // read exactly `cached` (with the stamp stored with them)? The cheapest
+    // check that detects a certificate or key replaced by another tool; the
+    // default never trusts a cache. Each driver documents its residual cases.
+    virtual bool cachedKeysCurrent(const TokenModel& token, const std::vector<CardKey>& cached, ByteView stamp)
+    {
+        (void)token;
+        (void)cached;
+        (void)stamp;
+        return false;
+    }
 
     // VERIFY; throws Error(pinIncorrect, tries) / Error(pinLocked).
     virtual void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) = 0;

@@ -29,6 +29,10 @@ void apply(Config& c, const std::string& key, const std::string& value)
         c.cachedPinForAlwaysAuthenticate = truthy(value);
     else if (key == "idle_disconnect_ms")
         c.idleDisconnectMs = std::atoi(value.c_str());
+    else if (key == "cache")
+        c.cacheEnabled = truthy(value);
+    else if (key == "cache_dir")
+        c.cacheDir = value;
 }
 
 void loadFile(Config& c, const std::string& path)

@@ -15,6 +15,10 @@ struct Config {
     // idle_disconnect_ms = 3000 (TESSERA_IDLE_DISCONNECT_MS): release the card
     // handle after this long without card I/O; 0 keeps it.
     int idleDisconnectMs = 3000;
+    // cache = on|off: the persistent cache of public card data (token_cache.hpp);
+    // cache_dir = PATH: where (empty: $XDG_CACHE_HOME/tessera or ~/.cache/tessera).
+    bool cacheEnabled = true;
+    std::string cacheDir;
     bool threadsAllowed = true; // false under CKF_LIBRARY_CANT_CREATE_OS_THREADS
 
     static Config load();

@@ -198,6 +198,7 @@ void Module::refreshReaders()
             if (known == slots_.end()) {
                 auto slot = std::make_shared<Slot>(slots_.size(), r);
                 slot->reaper = reaper_;
+                slot->cache = TokenCache::fromConfig(config_);
                 slots_.push_back(slot);
                 added.push_back(std::move(slot));
             }

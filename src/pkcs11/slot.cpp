@@ -81,7 +81,7 @@ void Slot::ensureObjects(const TokenPtr& token)
         apdu::Transaction tx(channel);
         card.select();
         drivers::TokenModel model = token->model;
-        card.readKeys(model);
+        readKeysThroughCache(cache.get(), card, model); // issue 8: the persistent cache
         token->model.keys = std::move(model.keys);
         token->model.keysRead = true;
         buildObjects(*token);

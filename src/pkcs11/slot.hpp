@@ -19,6 +19,7 @@
 #include "pkcs11/locking.hpp"
 #include "pkcs11/object.hpp"
 #include "pkcs11/pcsc_channel.hpp"
+#include "pkcs11/token_cache.hpp"
 
 namespace tessera::pkcs11 {
 
@@ -87,6 +88,8 @@ public:
     // is on; told of every card use. Weak: the module owns the reaper, and a
     // slot (held by a session or by a reaper sweep) may outlive the module.
     std::weak_ptr<IdleReaper> reaper;
+    // Set once by the module (before the slot is published); nullptr = cache off.
+    std::shared_ptr<const TokenCache> cache;
 
     ModuleMutex ioMutex;    // card I/O and token (re)load
     ModuleMutex stateMutex; // token pointer and login state; never held across card I/O

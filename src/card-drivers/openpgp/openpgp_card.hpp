@@ -61,6 +61,9 @@ public:
     void readKeys(TokenModel& token) override;
     PinInfo readPinInfo(std::uint8_t pinReference) override;
     void initPin(const SecureBytes& newPin) override;
+    // openpgp_cache_check.cpp (issue 8)
+    Bytes cacheStamp() const override;
+    bool cachedKeysCurrent(const TokenModel& token, const std::vector<CardKey>& cached, ByteView stamp) override;
 
     void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) override;
     bool resetPinState(std::uint8_t pinReference) override;

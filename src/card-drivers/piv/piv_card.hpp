@@ -40,6 +40,8 @@ public:
     TokenModel readIdentity() override;
     void readKeys(TokenModel& token) override;
     PinInfo readPinInfo(std::uint8_t pinReference) override;
+    // piv_cache_check.cpp (issue 8)
+    bool cachedKeysCurrent(const TokenModel& token, const std::vector<CardKey>& cached, ByteView stamp) override;
 
     void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) override;
     bool resetPinState(std::uint8_t pinReference) override;
