@@ -6,6 +6,7 @@
 #include "crypto/openssl_util.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <climits>
@@ -39,8 +40,6 @@ std::size_t ctSelect(std::size_t mask, std::size_t a, std::size_t b)
     return (mask & a) | (~mask & b);
 }
 
-// Owns a copy of the decrypted block and wipes it when done.
-
 // The RSA result as a k-byte integer (RFC 8017 I2OSP); a card may drop leading zeros.
 // The block is plaintext: SensitiveBytes wipes it on every path.
 SensitiveBytes toModulusLength(ByteView block, std::size_t modulusBytes)
@@ -57,6 +56,34 @@ void xorInto(std::span<std::uint8_t> target, ByteView mask)
         target[i] = static_cast<std::uint8_t>(target[i] ^ mask[i]);
 }
 
+// Wipes a buffer when it goes out of scope, also when an exception passes.
+struct WipeOnExit {
+    std::span<std::uint8_t> bytes;
+    ~WipeOnExit() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+};
+
+// RFC 8017 B.2.1 MGF1, XORed straight into `target`: no mask buffer exists.
+// In OAEP decoding the masks unmask the plaintext (seedMask gives the seed,
+// the seed gives dbMask), so each hash block is wiped as soon as it is used.
+void mgf1XorInto(HashAlg alg, ByteView seed, std::span<std::uint8_t> target)
+{
+    std::uint8_t block[EVP_MAX_MD_SIZE];
+    const std::size_t hLen = hashLength(alg);
+    const WipeOnExit wipe{std::span(block, hLen)};
+    std::size_t done = 0;
+    for (std::uint32_t counter = 0; done < target.size(); ++counter) {
+        const std::uint8_t c[4] = {static_cast<std::uint8_t>(counter >> 24), static_cast<std::uint8_t>(counter >> 16),
+                                   static_cast<std::uint8_t>(counter >> 8), static_cast<std::uint8_t>(counter)};
+        Hasher h(alg); // EVP_MD_CTX_free cleanses the digest state holding the seed
+        h.update(seed);
+        h.update(c);
+        h.finishInto(wipe.bytes);
+        const std::size_t n = std::min(hLen, target.size() - done);
+        xorInto(target.subspan(done, n), ByteView(block, n));
+        done += n;
+    }
+}
+
 [[noreturn]] void badPadding()
 {
     throw Error(Errc::dataInvalid, "RSA decryption padding invalid");
@@ -66,18 +93,8 @@ void xorInto(std::span<std::uint8_t> target, ByteView mask)
 
 Bytes mgf1(HashAlg alg, ByteView seed, std::size_t length)
 {
-    Bytes out;
-    out.reserve(length + hashLength(alg));
-    for (std::uint32_t counter = 0; out.size() < length; ++counter) {
-        const std::uint8_t c[4] = {static_cast<std::uint8_t>(counter >> 24), static_cast<std::uint8_t>(counter >> 16),
-                                   static_cast<std::uint8_t>(counter >> 8), static_cast<std::uint8_t>(counter)};
-        Hasher h(alg);
-        h.update(seed);
-        h.update(c);
-        Bytes t = h.finish();
-        out.insert(out.end(), t.begin(), t.end());
-    }
-    out.resize(length);
+    Bytes out(length, 0);
+    mgf1XorInto(alg, seed, out);
     return out;
 }
 
@@ -118,7 +135,7 @@ Bytes pssBlock(ByteView mHash, const PssParams& params, std::size_t modulusBits)
     Bytes db(dbLen, 0);
     db[dbLen - params.saltLen - 1] = 0x01;
     std::copy(salt.begin(), salt.end(), db.end() - static_cast<std::ptrdiff_t>(salt.size()));
-    xorInto(db, mgf1(params.mgf1, h, dbLen));
+    mgf1XorInto(params.mgf1, h, db);
     db[0] &= static_cast<std::uint8_t>(0xFF >> (8 * emLen - emBits));
 
     Bytes em(k - emLen, 0); // left-pad to k: when modBits = 8n+1, emLen = k - 1
@@ -165,8 +182,8 @@ SensitiveBytes oaepUnpad(ByteView block, std::size_t modulusBytes, const OaepPar
     const std::size_t dbLen = modulusBytes - hLen - 1;
     std::span<std::uint8_t> seed(em.data() + 1, hLen);
     std::span<std::uint8_t> db(em.data() + 1 + hLen, dbLen);
-    xorInto(seed, mgf1(params.mgf1, db, hLen));
-    xorInto(db, mgf1(params.mgf1, seed, dbLen));
+    mgf1XorInto(params.mgf1, db, seed); // seed = maskedSeed xor MGF1(maskedDB)
+    mgf1XorInto(params.mgf1, seed, db); // DB = maskedDB xor MGF1(seed)
 
     std::size_t good = ctIsZero(em[0]);
     std::size_t diff = 0;

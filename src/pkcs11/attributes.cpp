@@ -96,11 +96,16 @@ void Object::setString(CK_ATTRIBUTE_TYPE t, const std::string& v)
     attributes[t] = {Bytes(v.begin(), v.end()), false};
 }
 
+void Object::setSecret(CK_ATTRIBUTE_TYPE t, SensitiveBytes v, bool sensitive)
+{
+    attributes[t] = {std::move(v), sensitive};
+}
+
 bool Object::getBool(CK_ATTRIBUTE_TYPE t, bool fallback) const
 {
     auto it = attributes.find(t);
     if (it == attributes.end() || it->second.value.size() != 1) return fallback;
-    return it->second.value[0] != 0;
+    return it->second.value.view()[0] != 0;
 }
 
 std::optional<CK_ULONG> Object::getUlong(CK_ATTRIBUTE_TYPE t) const
@@ -115,7 +120,7 @@ std::optional<CK_ULONG> Object::getUlong(CK_ATTRIBUTE_TYPE t) const
 const Bytes* Object::getBytes(CK_ATTRIBUTE_TYPE t) const
 {
     auto it = attributes.find(t);
-    return it == attributes.end() ? nullptr : &it->second.value;
+    return it == attributes.end() ? nullptr : it->second.value.plain();
 }
 
 // PKCS#11 3.0 section 5.7.7 C_FindObjectsInit: "the object matches if it has
@@ -127,7 +132,7 @@ bool Object::matches(const CK_ATTRIBUTE* templ, CK_ULONG count) const
         const CK_ATTRIBUTE& a = templ[i];
         auto it = attributes.find(a.type);
         if (it == attributes.end() || it->second.sensitive) return false;
-        const Bytes& v = it->second.value;
+        const ByteView v = it->second.value.view();
         if (a.ulValueLen != v.size()) return false;
         if (!v.empty() && (a.pValue == nullptr || std::memcmp(a.pValue, v.data(), v.size()) != 0)) return false;
     }

@@ -112,8 +112,8 @@ ObjectPtr makeSecretKey(const DeriveTemplate& t, SensitiveBytes value, CK_SESSIO
     o->setBool(CKA_DECRYPT, t.decrypt);
     o->setUlong(CKA_VALUE_LEN, value.size());
     o->setUlong(CKA_KEY_GEN_MECHANISM, CKM_ECDH1_DERIVE);
-    o->setBytes(CKA_VALUE, value, t.sensitive || !t.extractable);
-    secureWipe(value.data(), value.size());
+    // The secret stays in its page-backed buffer for the object's whole life.
+    o->setSecret(CKA_VALUE, std::move(value), t.sensitive || !t.extractable);
     return o;
 }
 

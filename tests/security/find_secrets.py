@@ -3,7 +3,7 @@
 could have left them in, and says where each hit lies (for a core: the virtual
 address and the /proc/PID/maps region, with the bytes around it).
 
-  find_secrets.py core CORE MAPS --pin NAME=PIN... [--canary TEXT]
+  find_secrets.py core CORE MAPS --pin NAME=PIN... [--hex NAME=HEX...] [--hex-file FILE] [--canary TEXT]
   find_secrets.py log LOG --pin NAME=PIN... [--hex NAME=HEX...] [--require TEXT]
   find_secrets.py live PID --pin NAME=PIN...   (informational: where the live
       process keeps the PIN, and whether those pages are MADV_DONTDUMP)
@@ -17,6 +17,7 @@ import sys
 
 
 FRAGMENT = 6  # bytes: 12 hex digits never match public data by chance
+CHUNK = 8     # bytes: a random 8-byte string never occurs in a dump by chance
 
 
 def pin_encodings(pin):
@@ -41,8 +42,9 @@ def hex_texts(data):
     return out
 
 
-def load_segments(core):
-    """PT_LOAD segments of an ELF64 core: (file offset, vaddr, filesz)."""
+def load_segments(core, writable_only=False):
+    """PT_LOAD segments of an ELF64 core: (file offset, vaddr, filesz), all of
+    them or only those of writable mappings (p_flags PF_W)."""
     with open(core, "rb") as fh:
         ident = fh.read(64)
         if ident[:4] != b"\x7fELF" or ident[4] != 2:
@@ -53,8 +55,8 @@ def load_segments(core):
         table = fh.read(phentsize * phnum)
     segs = []
     for i in range(phnum):
-        p_type, _flags, p_offset, p_vaddr, _paddr, p_filesz = struct.unpack_from("<IIQQQQ", table, i * phentsize)
-        if p_type == 1:
+        p_type, flags, p_offset, p_vaddr, _paddr, p_filesz = struct.unpack_from("<IIQQQQ", table, i * phentsize)
+        if p_type == 1 and (flags & 2 or not writable_only):
             segs.append((p_offset, p_vaddr, p_filesz))
     return segs
 
@@ -93,6 +95,41 @@ def find_all(blob, needle):
         start = i + 1
 
 
+def hex_values(args):
+    """--hex NAME=HEX and the "NAME HEX" lines of --hex-file (empty values skipped)."""
+    specs = [tuple(spec.split("=", 1)) for spec in args.hex]
+    if args.hex_file:
+        with open(args.hex_file) as fh:
+            specs += [tuple(line.split()) for line in fh if len(line.split()) == 2]
+    return [(name, bytes.fromhex(value)) for name, value in specs if value]
+
+
+def search_binary(blob, writable, segs, regions, name, value):
+    """A binary secret (decrypted block, plaintext, ECDH secret, mask) in a core:
+    the whole value anywhere, and each 8-byte chunk at offsets 0, 8, 16... of
+    it in the writable mappings (where any copy the process made lives), since
+    a freed copy has its first 16 bytes overwritten by malloc's free-list links
+    and a copy may be partial. Returns 1 when any part is found."""
+    chunks = {i: value[i:i + CHUNK] for i in range(0, len(value) - CHUNK + 1, CHUNK)}
+    found = {}
+    for i, c in chunks.items():
+        offs = [off + pos for off, part in writable for pos in find_all(part, c)]
+        if offs:
+            found[i] = offs
+    whole = len(list(find_all(blob, value)))
+    if not found and not whole:
+        print(f"  ok    {name} ({len(value)} bytes): 0 times, nor any of its {len(chunks)} {CHUNK}-byte chunks")
+        return 0
+    print(f"  FOUND {name} ({len(value)} bytes): whole {whole} time(s); "
+          f"{len(found)} of {len(chunks)} {CHUNK}-byte chunks present")
+    for i, offs in list(found.items())[:4]:
+        for off in offs[:2]:
+            addr, region = where(off, segs, regions)
+            where_txt = f"0x{addr:x}" if addr is not None else "-"
+            print(f"        chunk at +{i}: core offset 0x{off:x}, address {where_txt}, in {region}")
+    return 1
+
+
 def core_mode(args):
     with open(args.file, "rb") as fh:
         blob = fh.read()
@@ -114,6 +151,12 @@ def core_mode(args):
                 where_txt = f"0x{addr:x}" if addr is not None else "-"
                 print(f"        core offset 0x{off:x}, address {where_txt}, in {region}")
                 print(f"        bytes around: {ctx.hex(' ')}")
+    values = hex_values(args)
+    if values:
+        writable = [(off, blob[off:off + size]) for off, _vaddr, size in load_segments(args.file, True)]
+        print(f"  info  {sum(len(p) for _o, p in writable)} of {len(blob)} bytes are writable mappings")
+        for name, value in values:
+            bad += search_binary(blob, writable, segs, regions, name, value)
     if args.canary:
         if args.canary.encode() in blob:
             print(f"  ok    canary '{args.canary}' found: the dump holds ordinary heap memory and the search works")
@@ -217,6 +260,7 @@ def main():
     ap.add_argument("maps", nargs="?", default="")
     ap.add_argument("--pin", action="append", default=[])
     ap.add_argument("--hex", action="append", default=[])
+    ap.add_argument("--hex-file", default="")
     ap.add_argument("--canary", default="")
     ap.add_argument("--require", action="append", default=[])
     args = ap.parse_args()

@@ -2,6 +2,11 @@
 // matching, on one object; the engine is shared by every object class.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <string>
+
 #include "pkcs11/object.hpp"
 #include "pkcs11/rv.hpp"
 
@@ -18,6 +23,26 @@ Object sample()
     o.setString(CKA_LABEL, "PIV AUTH key");
     o.setBytes(CKA_PRIVATE_EXPONENT, {}, true);
     return o;
+}
+// Whether the kernel leaves the mapping holding `p` out of core dumps
+// (/proc/self/smaps "VmFlags: ... dd", i.e. MADV_DONTDUMP).
+bool inDontDumpMapping(const void* p)
+{
+    const auto addr = reinterpret_cast<std::uintptr_t>(p);
+    std::ifstream smaps("/proc/self/smaps");
+    std::string line;
+    bool inside = false;
+    while (std::getline(smaps, line)) {
+        std::uintptr_t lo = 0, hi = 0;
+        char dash = 0;
+        std::istringstream head(line);
+        if (head >> std::hex >> lo >> dash >> hi && dash == '-' && line.find(':') > line.find(' ')) {
+            inside = lo <= addr && addr < hi;
+        } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+            return (line + " ").find(" dd ") != std::string::npos;
+        }
+    }
+    return false;
 }
 } // namespace
 
@@ -88,4 +113,36 @@ TEST(Attributes, ValueTypeTable)
     EXPECT_EQ(attributeType(CKA_ID), AttrType::bytes);
     EXPECT_EQ(attributeType(CKA_START_DATE), AttrType::date);
     EXPECT_EQ(attributeType(CKA_VENDOR_DEFINED | 9), AttrType::unknown);
+}
+
+// Key material (a derived secret key's CKA_VALUE) is held in SensitiveBytes:
+// its bytes lie in a page left out of core dumps, and C_GetAttributeValue
+// answers as for any other value unless the attribute is sensitive.
+TEST(Attributes, SecretValueStaysInSensitivePagesAndReadsAsUsual)
+{
+    const Bytes key = fromHex("5EC2E7000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C");
+    Object o;
+    o.setSecret(CKA_VALUE, SensitiveBytes(key.begin(), key.end()), false);
+    o.setBytes(CKA_ID, Bytes{0x07});
+    const AttrBytes& stored = o.attributes.at(CKA_VALUE).value;
+    EXPECT_TRUE(stored.isSecret());
+    EXPECT_TRUE(inDontDumpMapping(stored.data()));
+    EXPECT_FALSE(inDontDumpMapping(o.getBytes(CKA_ID)->data())); // the probe can tell the two apart
+    EXPECT_EQ(o.getBytes(CKA_VALUE), nullptr);                   // no plain copy handed out
+
+    CK_ATTRIBUTE a{CKA_VALUE, nullptr, 0};
+    EXPECT_EQ(o.getAttributeValues(&a, 1), CKR_OK);
+    EXPECT_EQ(a.ulValueLen, key.size());
+    Bytes out(key.size());
+    a.pValue = out.data();
+    EXPECT_EQ(o.getAttributeValues(&a, 1), CKR_OK);
+    EXPECT_EQ(out, key);
+    CK_ATTRIBUTE match{CKA_VALUE, out.data(), static_cast<CK_ULONG>(out.size())};
+    EXPECT_TRUE(o.matches(&match, 1));
+
+    o.setSecret(CKA_VALUE, SensitiveBytes(key.begin(), key.end()), true); // CKA_SENSITIVE or not extractable
+    a = {CKA_VALUE, out.data(), static_cast<CK_ULONG>(out.size())};
+    EXPECT_EQ(o.getAttributeValues(&a, 1), CKR_ATTRIBUTE_SENSITIVE);
+    EXPECT_EQ(a.ulValueLen, CK_UNAVAILABLE_INFORMATION);
+    EXPECT_FALSE(o.matches(&match, 1));
 }
