@@ -37,7 +37,8 @@ SensitiveBytes unpad(const Operation& op, const drivers::CardKey& key, const Sen
     }
 }
 
-CK_RV decryptOnce(Session& s, ByteView cipher, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
+// m: the module the call holds, taken before the session lock (see signFinish in fn_sign.cpp).
+CK_RV decryptOnce(Module& m, Session& s, ByteView cipher, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
 {
     auto& slot = s.decrypt;
     return endOnError(slot, [&] {
@@ -50,10 +51,9 @@ CK_RV decryptOnce(Session& s, ByteView cipher, CK_BYTE_PTR out, CK_ULONG_PTR out
         }
         if (!op.result) {
             if (cipher.size() != modulusBytes(key)) failRv(CKR_ENCRYPTED_DATA_LEN_RANGE);
-            auto m = Module::get();
             Bytes input(cipher.begin(), cipher.end());
             const SensitiveBytes raw =
-                runKeyOperation(*m, s, op, key, [&](drivers::Card& card) { return card.decrypt(key, input); });
+                runKeyOperation(m, s, op, key, [&](drivers::Card& card) { return card.decrypt(key, input); });
             op.result = unpad(op, key, raw);
         }
         CK_RV rv = writeOutput(*op.result, out, outLen);
@@ -156,7 +156,7 @@ CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData, CK_ULONG
         std::scoped_lock lock(s->mutex);
         if (!s->decrypt) return CKR_OPERATION_NOT_INITIALIZED;
         ByteView cipher = endOnError(s->decrypt, [&] { return inputView(pEncryptedData, ulEncryptedDataLen); });
-        return decryptOnce(*s, cipher, pData, pulDataLen);
+        return decryptOnce(*s.module, *s, cipher, pData, pulDataLen);
     });
 }
 

@@ -93,7 +93,11 @@ void checkCardSignature(const Operation& op, const Bytes& input, const Bytes& si
     if (!good) fail(Errc::deviceError, "the card's signature does not verify with its public key");
 }
 
-CK_RV signFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
+// m is the module the call already holds (its SessionCall), taken before the
+// session lock: Module::get() here would take gInstanceMutex (2) under
+// Session::mutex (1), and could name a module other than the session's
+// (another thread's C_Finalize + C_Initialize while this call waited).
+CK_RV signFinish(Module& m, Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
 {
     auto& slot = s.sign;
     if (!slot) return CKR_OPERATION_NOT_INITIALIZED;
@@ -115,8 +119,7 @@ CK_RV signFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_U
         if (!op.result) {
             Bytes input = collectInput(op, data);
             Bytes cardInput = cardSignInput(op, key, input);
-            auto m = Module::get();
-            const SensitiveBytes answer = runKeyOperation(*m, s, op, key, [&](drivers::Card& card) {
+            const SensitiveBytes answer = runKeyOperation(m, s, op, key, [&](drivers::Card& card) {
                 const Bytes sig = card.sign(key, cardInput);
                 return SensitiveBytes(sig.begin(), sig.end());
             });
@@ -168,7 +171,7 @@ CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, 
         std::scoped_lock lock(s->mutex);
         if (!s->sign) return CKR_OPERATION_NOT_INITIALIZED;
         ByteView data = endOnError(s->sign, [&] { return inputView(pData, ulDataLen); });
-        return signFinish(*s, data, pSignature, pulSignatureLen);
+        return signFinish(*s.module, *s, data, pSignature, pulSignatureLen);
     });
 }
 
@@ -190,7 +193,7 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_P
     return guarded("C_SignFinal", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        return signFinish(*s, std::nullopt, pSignature, pulSignatureLen);
+        return signFinish(*s.module, *s, std::nullopt, pSignature, pulSignatureLen);
     });
 }
 
