@@ -79,15 +79,34 @@ sb_write_env() {
 # the PC/SC probe, talking to this sandbox's pcscd
 sb_probe() { PCSCLITE_CSOCK_NAME=$SANDBOX/pcscd.comm "$SB_PY" "$SB_PROBE" "$@"; }
 
-sb_pid() { cat "$SB_CTL/$1.pid" 2>/dev/null; }
+# (builtins only, no process per call: the teardown's wait loops call these
+# often, and in a sanitizer stage every process started pays the preloaded
+# runtime's start-up)
+sb_pid() {
+    local p
+    read -r p 2>/dev/null <"$SB_CTL/$1.pid" || return 1
+    echo "$p"
+}
 
 # alive PID: running and not a zombie
 sb_alive() {
     local s
     [ -n "${1:-}" ] || return 1
-    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    read -r s 2>/dev/null <"/proc/$1/stat" || return 1
     s=${s##*) }
     [ "${s%% *}" != Z ]
+}
+
+# wait PID SECONDS: until PID is gone (0) or SECONDS of wall time have passed
+# (1). Bounded by the clock, not by a count of polls: on a loaded machine a
+# poll can take far longer than its nominal 20 ms.
+sb_wait_gone() {
+    local end=$((${EPOCHREALTIME/./} + $2 * 1000000))
+    while sb_alive "$1"; do
+        [ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+        sleep 0.02
+    done
+    return 0
 }
 
 sb_holder() {
@@ -111,23 +130,19 @@ sb_spawn() {
         echo $! >"$SB_CTL/$name.pid")
 }
 
-# stop NAME: SIGTERM, wait (5 s), then SIGKILL
+# stop NAME: SIGTERM, wait (5 s), then SIGKILL (2 s). Each stage's note is
+# what a hang looks like: tests/integration/harness_signals.sh fails on it.
 sb_stop() {
-    local pid i
+    local pid
     pid=$(sb_pid "$1") || return 0
     rm -f "$SB_CTL/$1.pid"
     sb_alive "$pid" || return 0
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 250; i++)); do
-        sb_alive "$pid" || return 0
-        sleep 0.02
-    done
-    sb_note "$1 (pid $pid) ignored SIGTERM; killing it"
+    sb_wait_gone "$pid" 5 && return 0
+    sb_note "$1 (pid $pid) ignored SIGTERM for 5 s; killing it"
     kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-        sb_alive "$pid" || return 0
-        sleep 0.02
-    done
+    sb_wait_gone "$pid" 2 || sb_note "$1 (pid $pid) still there 2 s after SIGKILL"
+    return 0
 }
 
 # --- readers -----------------------------------------------------------------
@@ -280,9 +295,13 @@ sb_ns_pids() {
 }
 
 sb_teardown() {
-    local holder ns='' nsfd='' kind pid i left=''
+    local holder ns='' nsfd='' kind pid left='' t0 t
     set +e # a failing step must not end the teardown
     [ -n "${SANDBOX:-}" ] && [ -d "$SANDBOX" ] || return 0
+    # Nothing the teardown starts loads the module: without the sanitizer
+    # runtime that a sanitizer stage preloads into the sandboxed tests, each
+    # tool (sleep, stat, awk, rm) starts in about 1 ms instead of 25 ms of CPU.
+    unset LD_PRELOAD
     SB_CTL=$SANDBOX/ctl
     holder=$(sb_pid holder)
     if sb_alive "$holder"; then
@@ -293,15 +312,20 @@ sb_teardown() {
     fi
     for kind in $SB_KINDS; do sb_stop "$kind"; done
     sb_stop pcscd
+    sb_debug "cards and pcscd stopped"
     # The holder first, by SIGKILL: were its watchdog woken, it would sweep
     # and delete the sandbox under us.
     if sb_alive "$holder"; then kill -KILL "$holder" 2>/dev/null; fi
     if [ -n "$ns" ]; then
-        for ((i = 0; i < 40; i++)); do
-            left=$(sb_ns_pids "$ns")
-            [ -z "$left" ] && break
+        # What is left in the namespace (the holder's tail, a process started
+        # but not yet recorded when a signal cut the start-up short): SIGTERM
+        # for a second, then SIGKILL, for 3 s of wall time at most.
+        t0=${EPOCHREALTIME/./}
+        while left=$(sb_ns_pids "$ns") && [ -n "$left" ]; do
+            t=$((${EPOCHREALTIME/./} - t0))
+            [ "$t" -lt 3000000 ] || break
             for pid in $left; do
-                kill -s "$([ "$i" -lt 20 ] && echo TERM || echo KILL)" "$pid" 2>/dev/null
+                kill -s "$([ "$t" -lt 1000000 ] && echo TERM || echo KILL)" "$pid" 2>/dev/null
             done
             sleep 0.05
         done

@@ -64,11 +64,6 @@ const StatusRow* findRow(std::uint16_t sw)
     return nullptr;
 }
 
-bool isTriesFamily(std::uint16_t sw)
-{
-    return (sw & 0xFFF0) == 0x63C0;
-}
-
 std::string swHex(std::uint16_t sw)
 {
     char buf[8];
@@ -82,8 +77,8 @@ std::string describeStatus(std::uint16_t sw)
 {
     const StatusRow* row = findRow(sw);
     std::string s = swHex(sw) + " " + (row != nullptr ? row->text : "unknown status");
-    if (isTriesFamily(sw)) {
-        s += ", " + std::to_string(sw & 0x0F) + " tries left";
+    if (isTriesLeft(sw)) {
+        s += ", " + std::to_string(triesLeftIn(sw)) + " tries left";
     } else if ((sw & 0xFF00) == 0x6100 || (sw & 0xFF00) == 0x6C00) {
         s += " (" + std::to_string(sw & 0xFF) + " bytes)";
     }
@@ -98,10 +93,10 @@ Errc statusErrc(std::uint16_t sw)
 
 void throwIfError(std::uint16_t sw, const std::string& context)
 {
-    if (sw == 0x9000) return;
+    if (sw == kSwOk) return;
     int tries = -1;
-    if (isTriesFamily(sw)) tries = sw & 0x0F;
-    if (sw == 0x6983) tries = 0;
+    if (isTriesLeft(sw)) tries = triesLeftIn(sw);
+    if (sw == kSwAuthenticationMethodBlocked) tries = 0;
     std::string prefix = context;
     if (!prefix.empty() && prefix.back() != ' ') prefix += ": ";
     throw Error(statusErrc(sw), prefix + describeStatus(sw), tries);

@@ -34,6 +34,28 @@ std::mutex registryMutex;
 alignas(std::map<void*, std::size_t>) unsigned char registryStorage[sizeof(std::map<void*, std::size_t>)];
 std::map<void*, std::size_t>* registry = nullptr;
 std::once_flag initOnce;
+// Released one-page mappings kept for the next one-page allocation (guarded
+// by registryMutex): card answers and results are short-lived one-page
+// buffers, several per signature, and an mmap + mlock + madvise + munlock +
+// munmap for each was most of the module's CPU per signature. A cached page
+// is wiped (all zeros: no secret, so not in the registry), still locked,
+// excluded from dumps and fork-wiped; at most kCachedPages of them (128 KiB
+// with 4 KiB pages), unmapped at exit or dlclose (CacheReleaser).
+constexpr std::size_t kCachedPages = 32;
+void* cachedPages[kCachedPages];
+std::size_t cachedCount = 0;
+
+struct CacheReleaser {
+    ~CacheReleaser()
+    {
+        std::scoped_lock lock(registryMutex);
+        for (std::size_t i = 0; i < cachedCount; ++i) {
+            munlock(cachedPages[i], pageSize());
+            munmap(cachedPages[i], pageSize());
+        }
+        cachedCount = 0;
+    }
+} cacheReleaser;
 std::atomic<bool> askWipeOnFork{true};
 std::atomic<bool> kernelRefused{false};
 
@@ -88,6 +110,15 @@ void* allocate(std::size_t bytes)
     std::call_once(initOnce, initialise);
     const std::size_t n = mappedSize(bytes);
     if (n < bytes) throw std::bad_alloc();
+    if (n == pageSize()) {
+        std::scoped_lock lock(registryMutex);
+        if (cachedCount > 0) {
+            void* p = cachedPages[cachedCount - 1];
+            registry->emplace(p, n); // may throw bad_alloc: then the page stays cached
+            --cachedCount;
+            return p;
+        }
+    }
     void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     // Best effort: mlock can fail under RLIMIT_MEMLOCK; the pages are still
@@ -111,11 +142,15 @@ void release(void* p, std::size_t bytes) noexcept
 {
     if (p == nullptr) return;
     const std::size_t n = mappedSize(bytes);
+    OPENSSL_cleanse(p, n);
     {
         std::scoped_lock lock(registryMutex);
         registry->erase(p);
+        if (n == pageSize() && cachedCount < kCachedPages) {
+            cachedPages[cachedCount++] = p; // wiped: kept mapped for the next page
+            return;
+        }
     }
-    OPENSSL_cleanse(p, n);
     munlock(p, n);
     munmap(p, n);
 }

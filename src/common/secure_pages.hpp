@@ -11,7 +11,10 @@ namespace tessera::secure_pages {
 
 // At least `bytes` bytes (rounded up to whole pages); throws std::bad_alloc.
 void* allocate(std::size_t bytes);
-// Wipes and unmaps what allocate(bytes) returned; the same `bytes` must be given.
+// Wipes what allocate(bytes) returned and unmaps it, or, for a one-page
+// mapping, keeps it (wiped, still locked and registered) for the next
+// one-page allocate(): up to 32 pages, so that the short-lived one-page
+// buffers of each APDU cost no system call. The same `bytes` must be given.
 void release(void* p, std::size_t bytes) noexcept;
 
 // Bytes a request of `bytes` really maps (whole pages).

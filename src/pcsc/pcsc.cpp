@@ -10,6 +10,8 @@
 #include <array>
 #include <cstdio>
 
+#include "common/secure_bytes.hpp"
+
 namespace tessera::pcsc {
 
 namespace {
@@ -225,7 +227,7 @@ bool Context::isValid() noexcept
     return SCardIsValidContext(ctx(handle_)) == SCARD_S_SUCCESS;
 }
 
-CardHandle::CardHandle(Context& context, const std::string& reader)
+CardHandle::CardHandle(Context& context, const std::string& reader) : receive_(kReceiveBuffer)
 {
     SCARDHANDLE h = 0;
     DWORD protocol = 0;
@@ -242,16 +244,26 @@ CardHandle::~CardHandle()
 }
 
 // libpcsclite reads the answer from pcscd's socket directly into pbRecvBuffer
-// (winscard_clnt.c MessageReceive), so this buffer is the only copy in our process.
+// (winscard_clnt.c MessageReceive), so receive_ is the only copy in our
+// process until the answer is copied out into a right-sized SensitiveBytes.
+// receive_ is the handle's own page-backed buffer, mapped once in the
+// constructor: one mmap + mlock of 17 pages per APDU doubled the module's
+// CPU per signature (bench/results.md). It is wiped as far as the card wrote
+// into it on every path out, so it holds no answer between two calls.
 SensitiveBytes CardHandle::transmit(ByteView command)
 {
     const SCARD_IO_REQUEST* pci = protocol_ == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
-    SensitiveBytes answer(kReceiveBuffer);
-    DWORD length = static_cast<DWORD>(answer.size());
-    check(SCardTransmit(card(handle_), pci, command.data(), static_cast<DWORD>(command.size()), nullptr, answer.data(),
-                        &length),
+    struct WipeOnExit {
+        SensitiveBytes& buffer;
+        std::size_t dirty; // the whole buffer until the answer's length is known
+        ~WipeOnExit() { secureWipe(buffer.data(), dirty); }
+    } wipe{receive_, receive_.size()};
+    DWORD length = static_cast<DWORD>(receive_.size());
+    check(SCardTransmit(card(handle_), pci, command.data(), static_cast<DWORD>(command.size()), nullptr,
+                        receive_.data(), &length),
           "SCardTransmit");
-    answer.resize(std::min<std::size_t>(length, answer.size()));
+    wipe.dirty = std::min<std::size_t>(length, receive_.size());
+    SensitiveBytes answer(receive_.begin(), receive_.begin() + static_cast<std::ptrdiff_t>(wipe.dirty));
     if (answer.size() < 2) {
         // No status word at all: ask pcscd whether the card is still there, so
         // a card pulled mid-exchange reads as removed, not as a bad answer.

@@ -70,7 +70,9 @@ public:
     CardHandle& operator=(const CardHandle&) = delete;
 
     // Raw C-APDU -> raw R-APDU (up to 64 KiB + 2), received straight into
-    // wiped, non-dumpable storage: the answer may be a plaintext or a secret.
+    // the handle's wiped, non-dumpable buffer and returned in a right-sized
+    // SensitiveBytes: the answer may be a plaintext or a secret. One caller at
+    // a time (the slot's ioMutex): the receive buffer is the handle's own.
     SensitiveBytes transmit(ByteView command);
     void beginTransaction();
     void endTransaction(Disposition disposition);
@@ -81,6 +83,7 @@ public:
 private:
     std::intptr_t handle_ = 0;
     std::uint32_t protocol_ = 0;
+    SensitiveBytes receive_; // 64 KiB + 2, mapped once; holds no answer between calls
 };
 
 } // namespace tessera::pcsc

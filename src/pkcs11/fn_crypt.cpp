@@ -37,7 +37,8 @@ SensitiveBytes unpad(const Operation& op, const drivers::CardKey& key, const Sen
     }
 }
 
-CK_RV decryptOnce(Session& s, ByteView cipher, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
+// m: the module the call holds, taken before the session lock (see signFinish in fn_sign.cpp).
+CK_RV decryptOnce(Module& m, Session& s, ByteView cipher, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
 {
     auto& slot = s.decrypt;
     return endOnError(slot, [&] {
@@ -50,10 +51,9 @@ CK_RV decryptOnce(Session& s, ByteView cipher, CK_BYTE_PTR out, CK_ULONG_PTR out
         }
         if (!op.result) {
             if (cipher.size() != modulusBytes(key)) failRv(CKR_ENCRYPTED_DATA_LEN_RANGE);
-            auto m = Module::get();
             Bytes input(cipher.begin(), cipher.end());
             const SensitiveBytes raw =
-                runKeyOperation(*m, s, op, key, [&](drivers::Card& card) { return card.decrypt(key, input); });
+                runKeyOperation(m, s, op, key, [&](drivers::Card& card) { return card.decrypt(key, input); });
             op.result = unpad(op, key, raw);
         }
         CK_RV rv = writeOutput(*op.result, out, outLen);
@@ -83,7 +83,7 @@ CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_
     return guarded("C_EncryptInit", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (s->encrypt) return CKR_OPERATION_ACTIVE;
+        if (s->encrypt) failRv(CKR_OPERATION_ACTIVE, "an encryption is already active in the session");
         s->encrypt = startOperation(*s, OpKind::encrypt, pMechanism, hKey);
         return CKR_OK;
     });
@@ -95,7 +95,7 @@ CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLe
     return guarded("C_Encrypt", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->encrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->encrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no encryption is active in the session");
         return endOnError(s->encrypt, [&] {
             requireNonNull(pulEncryptedDataLen);
             Operation& op = *s->encrypt;
@@ -117,23 +117,23 @@ CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLe
 
 CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_EncryptUpdate", [&] {
+    return guarded("C_EncryptUpdate", [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->encrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->encrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no encryption is active in the session");
         s->encrypt.reset(); // RSA mechanisms are single-part only
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "multi-part encryption is not supported (RSA is single-part)");
     });
 }
 
 CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_EncryptFinal", [&] {
+    return guarded("C_EncryptFinal", [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->encrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->encrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no encryption is active in the session");
         s->encrypt.reset();
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "multi-part encryption is not supported (RSA is single-part)");
     });
 }
 
@@ -142,7 +142,7 @@ CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_
     return guarded("C_DecryptInit", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (s->decrypt) return CKR_OPERATION_ACTIVE;
+        if (s->decrypt) failRv(CKR_OPERATION_ACTIVE, "a decryption is already active in the session");
         s->decrypt = startOperation(*s, OpKind::decrypt, pMechanism, hKey);
         return CKR_OK;
     });
@@ -154,31 +154,31 @@ CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData, CK_ULONG
     return guarded("C_Decrypt", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->decrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->decrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no decryption is active in the session");
         ByteView cipher = endOnError(s->decrypt, [&] { return inputView(pEncryptedData, ulEncryptedDataLen); });
-        return decryptOnce(*s, cipher, pData, pulDataLen);
+        return decryptOnce(*s.module, *s, cipher, pData, pulDataLen);
     });
 }
 
 CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_DecryptUpdate", [&] {
+    return guarded("C_DecryptUpdate", [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->decrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->decrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no decryption is active in the session");
         s->decrypt.reset();
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "multi-part decryption is not supported (RSA is single-part)");
     });
 }
 
 CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_DecryptFinal", [&] {
+    return guarded("C_DecryptFinal", [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->decrypt) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->decrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no decryption is active in the session");
         s->decrypt.reset();
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "multi-part decryption is not supported (RSA is single-part)");
     });
 }
 

@@ -13,7 +13,7 @@ CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pRese
 {
     return guarded("C_WaitForSlotEvent", [&] {
         auto m = Module::get();
-        if (pReserved != nullptr) return CKR_ARGUMENTS_BAD;
+        if (pReserved != nullptr) failRv(CKR_ARGUMENTS_BAD, "pReserved must be NULL");
         requireNonNull(pSlot);
         if ((flags & CKF_DONT_BLOCK) != 0) {
             auto id = m->pollEvent();

@@ -20,7 +20,7 @@ CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
 CK_RV C_Finalize(CK_VOID_PTR pReserved)
 {
     return guarded("C_Finalize", [&] {
-        if (pReserved != nullptr) return CKR_ARGUMENTS_BAD;
+        if (pReserved != nullptr) failRv(CKR_ARGUMENTS_BAD, "pReserved must be NULL");
         Module::finalize();
         return CKR_OK;
     });
@@ -75,7 +75,7 @@ CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion, CK
     return guarded("C_GetInterface", [&] {
         requireNonNull(ppInterface);
         CK_INTERFACE* found = findInterface(reinterpret_cast<const char*>(pInterfaceName), pVersion, flags);
-        if (found == nullptr) return CKR_ARGUMENTS_BAD;
+        if (found == nullptr) failRv(CKR_ARGUMENTS_BAD, "no such interface (name, version or flags)");
         *ppInterface = found;
         return CKR_OK;
     });

@@ -12,11 +12,11 @@ namespace {
 CK_RV digestFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
 {
     auto& slot = s.digest;
-    if (!slot) return CKR_OPERATION_NOT_INITIALIZED;
+    if (!slot) failRv(CKR_OPERATION_NOT_INITIALIZED, "no digest is active in the session");
     return endOnError(slot, [&] {
         requireNonNull(outLen);
         Operation& op = *slot;
-        if (data && op.updated) return CKR_OPERATION_ACTIVE;
+        if (data && op.updated) failRv(CKR_OPERATION_ACTIVE, "single-part call after an Update of the same operation");
         if (out == nullptr && !op.result) {
             *outLen = crypto::hashLength(*op.hash);
             return CKR_OK;
@@ -42,9 +42,9 @@ CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
         auto s = Module::sessionCall(hSession);
         requireNonNull(pMechanism);
         std::scoped_lock lock(s->mutex);
-        if (s->digest) return CKR_OPERATION_ACTIVE;
+        if (s->digest) failRv(CKR_OPERATION_ACTIVE, "a digest is already active in the session");
         auto hash = hashFromMechanism(pMechanism->mechanism);
-        if (!hash) return CKR_MECHANISM_INVALID;
+        if (!hash) failRv(CKR_MECHANISM_INVALID, "not a digest mechanism");
         Operation op;
         op.mechanism = pMechanism->mechanism;
         op.hash = hash;
@@ -60,7 +60,7 @@ CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen
     return guarded("C_Digest", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->digest) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->digest) failRv(CKR_OPERATION_NOT_INITIALIZED, "no digest is active in the session");
         ByteView data = endOnError(s->digest, [&] { return inputView(pData, ulDataLen); });
         return digestFinish(*s, data, pDigest, pulDigestLen);
     });
@@ -71,7 +71,7 @@ CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulP
     return guarded("C_DigestUpdate", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->digest) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->digest) failRv(CKR_OPERATION_NOT_INITIALIZED, "no digest is active in the session");
         return endOnError(s->digest, [&] {
             s->digest->updated = true;
             s->digest->hasher->update(inputView(pPart, ulPartLen));
@@ -82,13 +82,13 @@ CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulP
 
 CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 {
-    return guarded("C_DigestKey", [&] {
+    return guarded("C_DigestKey", [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->digest) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->digest) failRv(CKR_OPERATION_NOT_INITIALIZED, "no digest is active in the session");
         s->digest.reset();
-        if (!s->object(hKey)) return CKR_KEY_HANDLE_INVALID;
-        return CKR_KEY_INDIGESTIBLE; // no secret key value is ever readable for digesting
+        if (!s->object(hKey)) failRv(CKR_KEY_HANDLE_INVALID, "no such object in the session");
+        failRv(CKR_KEY_INDIGESTIBLE, "no key value is readable for digesting");
     });
 }
 
@@ -103,10 +103,10 @@ CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PT
 
 CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen)
 {
-    return guarded("C_SeedRandom", [&] {
+    return guarded("C_SeedRandom", [&]() -> CK_RV {
         Module::get()->session(hSession);
         inputView(pSeed, ulSeedLen);
-        return CKR_RANDOM_SEED_NOT_SUPPORTED;
+        failRv(CKR_RANDOM_SEED_NOT_SUPPORTED, "random numbers come from OpenSSL's DRBG, which takes no seed");
     });
 }
 
@@ -116,7 +116,7 @@ CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_U
 {
     return guarded("C_GenerateRandom", [&] {
         Module::get()->session(hSession);
-        if (pRandomData == nullptr && ulRandomLen != 0) return CKR_ARGUMENTS_BAD;
+        if (pRandomData == nullptr && ulRandomLen != 0) failRv(CKR_ARGUMENTS_BAD, "NULL buffer with non-zero length");
         if (ulRandomLen == 0) return CKR_OK;
         Bytes r = crypto::randomBytes(ulRandomLen);
         std::memcpy(pRandomData, r.data(), r.size());
@@ -127,49 +127,49 @@ CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_U
 
 CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE hSession)
 {
-    return guarded("C_GetFunctionStatus", [&] {
+    return guarded("C_GetFunctionStatus", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_PARALLEL;
+        failRv(CKR_FUNCTION_NOT_PARALLEL, "legacy function (PKCS#11 3.0 section 5.16)");
     });
 }
 
 CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
 {
-    return guarded("C_CancelFunction", [&] {
+    return guarded("C_CancelFunction", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_PARALLEL;
+        failRv(CKR_FUNCTION_NOT_PARALLEL, "legacy function (PKCS#11 3.0 section 5.16)");
     });
 }
 
 CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_DigestEncryptUpdate", [&] {
+    return guarded("C_DigestEncryptUpdate", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "dual-function operations are not supported");
     });
 }
 
 CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_DecryptDigestUpdate", [&] {
+    return guarded("C_DecryptDigestUpdate", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "dual-function operations are not supported");
     });
 }
 
 CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_SignEncryptUpdate", [&] {
+    return guarded("C_SignEncryptUpdate", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "dual-function operations are not supported");
     });
 }
 
 CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_DecryptVerifyUpdate", [&] {
+    return guarded("C_DecryptVerifyUpdate", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "dual-function operations are not supported");
     });
 }
 

@@ -34,7 +34,7 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, 
         checkTemplate(pTemplate, ulCount);
         s->slot->ensureObjects(s->token); // before the session lock: card I/O
         std::scoped_lock lock(s->mutex);
-        if (s->find) return CKR_OPERATION_ACTIVE;
+        if (s->find) failRv(CKR_OPERATION_ACTIVE, "an object search is already active in the session");
         FindState state;
         for (const auto& o : s->token->objects)
             if (o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
@@ -51,9 +51,10 @@ CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, C
     return guarded("C_FindObjects", [&] {
         auto s = Module::sessionCall(hSession);
         requireNonNull(pulObjectCount);
-        if (phObject == nullptr && ulMaxObjectCount != 0) return CKR_ARGUMENTS_BAD;
+        if (phObject == nullptr && ulMaxObjectCount != 0)
+            failRv(CKR_ARGUMENTS_BAD, "NULL handle buffer with non-zero count");
         std::scoped_lock lock(s->mutex);
-        if (!s->find) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->find) failRv(CKR_OPERATION_NOT_INITIALIZED, "no object search is active in the session");
         auto& f = *s->find;
         CK_ULONG n = 0;
         while (n < ulMaxObjectCount && f.position < f.handles.size())
@@ -68,7 +69,7 @@ CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
     return guarded("C_FindObjectsFinal", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->find) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->find) failRv(CKR_OPERATION_NOT_INITIALIZED, "no object search is active in the session");
         s->find.reset();
         return CKR_OK;
     });
@@ -79,7 +80,7 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
 {
     return guarded("C_GetAttributeValue", [&] {
         auto s = Module::sessionCall(hSession);
-        if (pTemplate == nullptr) return CKR_ARGUMENTS_BAD;
+        if (pTemplate == nullptr) failRv(CKR_ARGUMENTS_BAD, "NULL template");
         std::scoped_lock lock(s->mutex);
         return objectOf(*s, hObject)->getAttributeValues(pTemplate, ulCount);
     });
@@ -100,37 +101,37 @@ CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_U
 CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
                           CK_ULONG ulCount)
 {
-    return guarded("C_SetAttributeValue", [&] {
+    return guarded("C_SetAttributeValue", [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         std::scoped_lock lock(s->mutex);
         auto o = objectOf(*s, hObject);
-        if (o->owner == 0 && !s->readWrite()) return CKR_SESSION_READ_ONLY;
-        return CKR_ACTION_PROHIBITED; // CKA_MODIFIABLE is FALSE on every object
+        if (o->owner == 0 && !s->readWrite()) failRv(CKR_SESSION_READ_ONLY, "token object in a read-only session");
+        failRv(CKR_ACTION_PROHIBITED, "CKA_MODIFIABLE is FALSE on every object");
     });
 }
 
 CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                      CK_OBJECT_HANDLE_PTR phObject)
 {
-    return guarded("C_CreateObject", [&] {
+    return guarded("C_CreateObject", [&]() -> CK_RV {
         Module::get()->session(hSession);
         checkTemplate(pTemplate, ulCount);
         requireNonNull(phObject);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "objects cannot be created on the card");
     });
 }
 
 CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                    CK_OBJECT_HANDLE_PTR phNewObject)
 {
-    return guarded("C_CopyObject", [&] {
+    return guarded("C_CopyObject", [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         requireNonNull(phNewObject);
         std::scoped_lock lock(s->mutex);
         objectOf(*s, hObject);
-        return CKR_ACTION_PROHIBITED; // CKA_COPYABLE is FALSE
+        failRv(CKR_ACTION_PROHIBITED, "CKA_COPYABLE is FALSE on every object");
     });
 }
 
@@ -140,7 +141,8 @@ CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         auto o = objectOf(*s, hObject);
-        if (o->owner == 0) return s->readWrite() ? CKR_ACTION_PROHIBITED : CKR_SESSION_READ_ONLY;
+        if (o->owner == 0 && !s->readWrite()) failRv(CKR_SESSION_READ_ONLY, "token object in a read-only session");
+        if (o->owner == 0) failRv(CKR_ACTION_PROHIBITED, "token objects cannot be destroyed");
         std::erase(s->sessionObjects, o);
         return CKR_OK;
     });

@@ -28,7 +28,7 @@ CK_RV login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR p
     case CKU_USER: loginUser(*s, pin); return CKR_OK;
     case CKU_CONTEXT_SPECIFIC: loginContextSpecific(*s, pin); return CKR_OK;
     case CKU_SO: loginSecurityOfficer(*m, *s, pin); return CKR_OK;
-    default: return CKR_USER_TYPE_INVALID;
+    default: failRv(CKR_USER_TYPE_INVALID, "not CKU_USER, CKU_SO or CKU_CONTEXT_SPECIFIC");
     }
 }
 
@@ -42,7 +42,8 @@ CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR, CK_NOTIFY, C
         auto m = Module::get();
         auto slot = m->slot(slotID);
         requireNonNull(phSession);
-        if ((flags & CKF_SERIAL_SESSION) == 0) return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
+        if ((flags & CKF_SERIAL_SESSION) == 0)
+            failRv(CKR_SESSION_PARALLEL_NOT_SUPPORTED, "CKF_SERIAL_SESSION must be set");
         *phSession = m->openSession(slot, flags)->handle;
         return CKR_OK;
     });
@@ -109,7 +110,7 @@ CK_RV C_Logout(CK_SESSION_HANDLE hSession)
     return guarded("C_Logout", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->slot->stateMutex);
-        if (!s->token->userLoggedIn && !s->token->soLoggedIn) return CKR_USER_NOT_LOGGED_IN;
+        if (!s->token->userLoggedIn && !s->token->soLoggedIn) failRv(CKR_USER_NOT_LOGGED_IN, "nobody is logged in");
         s->token->logout();
         return CKR_OK;
     });
@@ -122,7 +123,7 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
 {
     return guarded("C_SetPIN", [&] {
         auto s = Module::sessionCall(hSession);
-        if (!s->readWrite()) return CKR_SESSION_READ_ONLY;
+        if (!s->readWrite()) failRv(CKR_SESSION_READ_ONLY, "C_SetPIN and C_InitPIN need a read-write session");
         SecureBytes oldPin = pinFrom(pOldPin, ulOldLen);
         SecureBytes newPin = pinFrom(pNewPin, ulNewLen);
         bool so = false;
@@ -154,7 +155,7 @@ CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPin
 {
     return guarded("C_InitPIN", [&] {
         auto s = Module::sessionCall(hSession);
-        if (!s->readWrite()) return CKR_SESSION_READ_ONLY;
+        if (!s->readWrite()) failRv(CKR_SESSION_READ_ONLY, "C_SetPIN and C_InitPIN need a read-write session");
         initUserPin(*s, pinFrom(pPin, ulPinLen));
         return CKR_OK;
     });
@@ -162,25 +163,25 @@ CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPin
 
 CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS)
 {
-    return guarded("C_SessionCancel", [&] {
+    return guarded("C_SessionCancel", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "not supported by this module");
     });
 }
 
 CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_GetOperationState", [&] {
+    return guarded("C_GetOperationState", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "not supported by this module");
     });
 }
 
 CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE)
 {
-    return guarded("C_SetOperationState", [&] {
+    return guarded("C_SetOperationState", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "not supported by this module");
     });
 }
 

@@ -93,15 +93,19 @@ void checkCardSignature(const Operation& op, const Bytes& input, const Bytes& si
     if (!good) fail(Errc::deviceError, "the card's signature does not verify with its public key");
 }
 
-CK_RV signFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
+// m is the module the call already holds (its SessionCall), taken before the
+// session lock: Module::get() here would take gInstanceMutex (2) under
+// Session::mutex (1), and could name a module other than the session's
+// (another thread's C_Finalize + C_Initialize while this call waited).
+CK_RV signFinish(Module& m, Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_ULONG_PTR outLen)
 {
     auto& slot = s.sign;
-    if (!slot) return CKR_OPERATION_NOT_INITIALIZED;
+    if (!slot) failRv(CKR_OPERATION_NOT_INITIALIZED, "no signing is active in the session");
     return endOnError(slot, [&] {
         requireNonNull(outLen);
         Operation& op = *slot;
         const drivers::CardKey& key = cardKeyOf(s, *op.key);
-        if (data && op.updated) return CKR_OPERATION_ACTIVE;
+        if (data && op.updated) failRv(CKR_OPERATION_ACTIVE, "single-part call after an Update of the same operation");
         if (out == nullptr && !op.result) {
             *outLen = signatureLength(key); // length query keeps the operation
             return CKR_OK;
@@ -115,8 +119,7 @@ CK_RV signFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_U
         if (!op.result) {
             Bytes input = collectInput(op, data);
             Bytes cardInput = cardSignInput(op, key, input);
-            auto m = Module::get();
-            const SensitiveBytes answer = runKeyOperation(*m, s, op, key, [&](drivers::Card& card) {
+            const SensitiveBytes answer = runKeyOperation(m, s, op, key, [&](drivers::Card& card) {
                 const Bytes sig = card.sign(key, cardInput);
                 return SensitiveBytes(sig.begin(), sig.end());
             });
@@ -133,15 +136,17 @@ CK_RV signFinish(Session& s, std::optional<ByteView> data, CK_BYTE_PTR out, CK_U
 CK_RV verifyFinish(Session& s, std::optional<ByteView> data, ByteView signature)
 {
     auto& slot = s.verify;
-    if (!slot) return CKR_OPERATION_NOT_INITIALIZED;
+    if (!slot) failRv(CKR_OPERATION_NOT_INITIALIZED, "no verification is active in the session");
     return endOnError(slot, [&] {
         Operation& op = *slot;
-        if (data && op.updated) return CKR_OPERATION_ACTIVE;
+        if (data && op.updated) failRv(CKR_OPERATION_ACTIVE, "single-part call after an Update of the same operation");
         Bytes input = verifyInput(op, collectInput(op, data));
         auto pub = publicKeyOf(*op.key);
         slot.reset();
-        if (signature.size() != pub.signatureLength()) return CKR_SIGNATURE_LEN_RANGE;
-        return pub.verify(schemeFor(op), input, signature) ? CKR_OK : CKR_SIGNATURE_INVALID;
+        if (signature.size() != pub.signatureLength())
+            failRv(CKR_SIGNATURE_LEN_RANGE, "signature length is not the key's");
+        if (!pub.verify(schemeFor(op), input, signature)) failRv(CKR_SIGNATURE_INVALID, "signature does not verify");
+        return CKR_OK;
     });
 }
 
@@ -154,7 +159,7 @@ CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJ
     return guarded("C_SignInit", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (s->sign) return CKR_OPERATION_ACTIVE;
+        if (s->sign) failRv(CKR_OPERATION_ACTIVE, "a signing is already active in the session");
         s->sign = startOperation(*s, OpKind::sign, pMechanism, hKey);
         return CKR_OK;
     });
@@ -166,9 +171,9 @@ CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, 
     return guarded("C_Sign", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->sign) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->sign) failRv(CKR_OPERATION_NOT_INITIALIZED, "no signing is active in the session");
         ByteView data = endOnError(s->sign, [&] { return inputView(pData, ulDataLen); });
-        return signFinish(*s, data, pSignature, pulSignatureLen);
+        return signFinish(*s.module, *s, data, pSignature, pulSignatureLen);
     });
 }
 
@@ -177,7 +182,7 @@ CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPar
     return guarded("C_SignUpdate", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->sign) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->sign) failRv(CKR_OPERATION_NOT_INITIALIZED, "no signing is active in the session");
         return endOnError(s->sign, [&] {
             accumulate(*s->sign, inputView(pPart, ulPartLen));
             return CKR_OK;
@@ -190,7 +195,7 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_P
     return guarded("C_SignFinal", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        return signFinish(*s, std::nullopt, pSignature, pulSignatureLen);
+        return signFinish(*s.module, *s, std::nullopt, pSignature, pulSignatureLen);
     });
 }
 
@@ -199,7 +204,7 @@ CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_O
     return guarded("C_VerifyInit", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (s->verify) return CKR_OPERATION_ACTIVE;
+        if (s->verify) failRv(CKR_OPERATION_ACTIVE, "a verification is already active in the session");
         s->verify = startOperation(*s, OpKind::verify, pMechanism, hKey);
         return CKR_OK;
     });
@@ -211,7 +216,7 @@ CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen
     return guarded("C_Verify", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->verify) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->verify) failRv(CKR_OPERATION_NOT_INITIALIZED, "no verification is active in the session");
         auto views = endOnError(
             s->verify, [&] { return std::pair(inputView(pData, ulDataLen), inputView(pSignature, ulSignatureLen)); });
         return verifyFinish(*s, views.first, views.second);
@@ -223,7 +228,7 @@ CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulP
     return guarded("C_VerifyUpdate", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->verify) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->verify) failRv(CKR_OPERATION_NOT_INITIALIZED, "no verification is active in the session");
         return endOnError(s->verify, [&] {
             accumulate(*s->verify, inputView(pPart, ulPartLen));
             return CKR_OK;
@@ -236,7 +241,7 @@ CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG
     return guarded("C_VerifyFinal", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
-        if (!s->verify) return CKR_OPERATION_NOT_INITIALIZED;
+        if (!s->verify) failRv(CKR_OPERATION_NOT_INITIALIZED, "no verification is active in the session");
         ByteView sig = endOnError(s->verify, [&] { return inputView(pSignature, ulSignatureLen); });
         return verifyFinish(*s, std::nullopt, sig);
     });
@@ -244,33 +249,33 @@ CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG
 
 CK_RV C_SignRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
 {
-    return guarded("C_SignRecoverInit", [&] {
+    return guarded("C_SignRecoverInit", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_MECHANISM_INVALID;
+        failRv(CKR_MECHANISM_INVALID, "no mechanism with message recovery is supported");
     });
 }
 
 CK_RV C_SignRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_SignRecover", [&] {
+    return guarded("C_SignRecover", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_OPERATION_NOT_INITIALIZED;
+        failRv(CKR_OPERATION_NOT_INITIALIZED, "no operation with message recovery can be active");
     });
 }
 
 CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
 {
-    return guarded("C_VerifyRecoverInit", [&] {
+    return guarded("C_VerifyRecoverInit", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_MECHANISM_INVALID;
+        failRv(CKR_MECHANISM_INVALID, "no mechanism with message recovery is supported");
     });
 }
 
 CK_RV C_VerifyRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_VerifyRecover", [&] {
+    return guarded("C_VerifyRecover", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_OPERATION_NOT_INITIALIZED;
+        failRv(CKR_OPERATION_NOT_INITIALIZED, "no operation with message recovery can be active");
     });
 }
 

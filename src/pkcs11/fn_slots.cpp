@@ -147,15 +147,15 @@ CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM
                 return CKR_OK;
             }
         }
-        return CKR_MECHANISM_INVALID;
+        failRv(CKR_MECHANISM_INVALID, "the token does not offer this mechanism");
     });
 }
 
 CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR, CK_ULONG, CK_UTF8CHAR_PTR)
 {
-    return guarded("C_InitToken", [&] {
+    return guarded("C_InitToken", [&]() -> CK_RV {
         Module::get()->slot(slotID);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "tokens are initialised with the card vendor's tools");
     });
 }
 

@@ -10,7 +10,8 @@
 //  (1) Session::mutex         session.hpp   a session's operation state; held
 //                                           across card I/O (C_Sign, C_Login CKU_CONTEXT_SPECIFIC)
 //  (2) gInstanceMutex         module.cpp    the live module; held by C_Initialize while it
-//                                           builds one; C_Sign's Module::get() takes it under (1)
+//                                           builds one; an entry point takes it (Module::get,
+//                                           sessionCall) before any other lock, never under (1)
 //  (3) Module::contextMutex_  module.hpp    the module's PC/SC context (reader list, status)
 //  (4) Module::mutex_         module.hpp    slot list, session table; nothing of (5)-(8) under it
 //  (5) Slot::ioMutex          slot.hpp      card I/O, token (re)load; the reaper's sweep

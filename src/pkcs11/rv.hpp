@@ -1,6 +1,26 @@
 // CK_RV at the C ABI boundary: the PKCS#11-level error type thrown inside
 // src/pkcs11, the mapping table from tessera::Errc, names for the log, and
 // the trampoline that every exported C_* function goes through.
+//
+// How errors travel (one rule for the whole module):
+//  1. Below the PKCS#11 layer (common, pcsc, apdu, crypto, card drivers) a
+//     failure is a tessera::Error (common/error.hpp): a category and the cause
+//     in words. Those layers never name a CK_RV. The PKCS#11 layer lets it
+//     pass, or catches it only to decide something (retry, log out, a more
+//     precise CK_RV) and rethrows; rvFor() below maps the category, once.
+//  2. In src/pkcs11, a failure of a PKCS#11 rule (an argument, the session or
+//     operation state, a handle, a mechanism, a template, the login state, a
+//     function the module does not offer) is thrown as an RvError with its
+//     cause: failRv(CKR_..., "why"). Argument checks too (requireNonNull,
+//     inputView in entry.hpp), so every failure carries its cause.
+//  3. An entry point returns a bare CK_RV only for answers that are not
+//     failures: CKR_OK, CKR_BUFFER_TOO_SMALL (the length protocol of section
+//     5.2, which keeps the operation) and CKR_NO_EVENT (C_WaitForSlotEvent
+//     with CKF_DONT_BLOCK). tests/style/check_errors.sh enforces this.
+//  4. guarded() is the one place that turns exceptions into CK_RV, and it
+//     logs every call at the debug level (TESSERA_DEBUG=1, log::Level::calls)
+//     as "C_X = CKR_Y (n APDUs): cause", so every non-OK result that leaves an
+//     entry point is in the log with its cause.
 #pragma once
 
 #include <algorithm>
@@ -65,8 +85,13 @@ template <typename Body> CK_RV guarded(const char* function, Body&& body) noexce
         copyCause(cause, e.what());
     } catch (const std::bad_alloc&) {
         rv = CKR_HOST_MEMORY;
+        copyCause(cause, "out of memory (std::bad_alloc)");
+    } catch (const std::exception& e) {
+        rv = CKR_GENERAL_ERROR;
+        copyCause(cause, e.what());
     } catch (...) {
         rv = CKR_GENERAL_ERROR;
+        copyCause(cause, "unknown exception");
     }
     if (log::enabled(log::Level::calls)) {
         char line[320];

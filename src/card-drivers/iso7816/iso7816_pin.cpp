@@ -19,14 +19,13 @@ constexpr std::uint8_t kInsVerify = 0x20;
 constexpr std::uint8_t kInsChangeReferenceData = 0x24;
 constexpr std::uint8_t kInsResetRetryCounter = 0x2C;
 constexpr std::uint8_t kP1ResetSecurityStatus = 0xFF;
-constexpr std::uint16_t kSwOk = 0x9000;
-constexpr std::uint16_t kSwSecurityStatus = 0x6982;
-constexpr std::uint16_t kSwBlocked = 0x6983;
 
 // Wrong P1-P2 (6A86, 6B00), wrong data (6A80), function not supported
 // (6A81), INS or CLA unknown (6D00, 6E00), wrong length (6700): ISO 7816-4
 // table 6 answers to a command the card does not implement as sent.
-constexpr std::array<std::uint16_t, 7> kResetRefusals{0x6A86, 0x6A80, 0x6A81, 0x6B00, 0x6D00, 0x6E00, 0x6700};
+constexpr std::array kResetRefusals{apdu::kSwIncorrectP1P2, apdu::kSwWrongData,       apdu::kSwFunctionNotSupported,
+                                    apdu::kSwWrongP1P2,     apdu::kSwInsNotSupported, apdu::kSwClaNotSupported,
+                                    apdu::kSwWrongLength};
 
 apdu::Command make(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
 {
@@ -45,11 +44,6 @@ apdu::Command makeSecret(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, Byt
     c.data.insert(c.data.end(), first.begin(), first.end());
     c.data.insert(c.data.end(), second.begin(), second.end());
     return c;
-}
-
-bool isTriesLeft(std::uint16_t sw)
-{
-    return (sw & 0xFFF0) == 0x63C0;
 }
 
 void logLine(std::string_view cardName, const std::string& text)
@@ -119,14 +113,14 @@ PinStatus interpretStatus(const apdu::Response& answer)
 {
     PinStatus s;
     if (!answer.data.empty()) return s;
-    if (answer.sw == kSwOk) {
+    if (answer.sw == apdu::kSwOk) {
         s.state = PinState::verified;
-    } else if (isTriesLeft(answer.sw)) {
+    } else if (apdu::isTriesLeft(answer.sw)) {
         s.state = PinState::notVerified;
-        s.triesLeft = answer.sw & 0x0F;
-    } else if (answer.sw == kSwSecurityStatus) {
+        s.triesLeft = apdu::triesLeftIn(answer.sw);
+    } else if (answer.sw == apdu::kSwSecurityStatusNotSatisfied) {
         s.state = PinState::notVerified;
-    } else if (answer.sw == kSwBlocked) {
+    } else if (answer.sw == apdu::kSwAuthenticationMethodBlocked) {
         s.state = PinState::blocked;
         s.triesLeft = 0;
     }

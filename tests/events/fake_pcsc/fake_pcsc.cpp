@@ -58,6 +58,7 @@ struct State {
     int blocked = 0;
     std::function<Bytes(const std::string&, const Bytes&)> responder;
     std::vector<Event> events;
+    ReceiveBuffer lastReceive;
 };
 
 State& state()
@@ -127,6 +128,7 @@ void reset()
     s.handles.clear();
     s.calls.clear();
     s.events.clear();
+    s.lastReceive = {};
     s.responder = notFound;
     s.changed.notify_all();
 }
@@ -266,6 +268,13 @@ void clearEvents()
     State& s = state();
     std::scoped_lock lock(s.mutex);
     s.events.clear();
+}
+
+ReceiveBuffer lastReceiveBuffer()
+{
+    State& s = state();
+    std::scoped_lock lock(s.mutex);
+    return s.lastReceive;
 }
 
 } // namespace fakepcsc
@@ -518,6 +527,7 @@ LONG SCardTransmit(SCARDHANDLE hCard, const SCARD_IO_REQUEST*, LPCBYTE pbSendBuf
         responder = s.responder;
         reader = h->reader;
         s.events.push_back({Event::Kind::transmit, 0, Bytes(pbSendBuffer, pbSendBuffer + cbSendLength)});
+        s.lastReceive = {pbRecvBuffer, *pcbRecvLength};
     }
     Bytes answer = responder(reader, Bytes(pbSendBuffer, pbSendBuffer + cbSendLength));
     if (*pcbRecvLength < answer.size()) return SCARD_E_INSUFFICIENT_BUFFER;

@@ -64,4 +64,12 @@ struct Event {
 std::vector<Event> events();
 void clearEvents();
 
+// The receive buffer (pbRecvBuffer, *pcbRecvLength on entry) of the last
+// SCardTransmit, so a test can look at what the caller's buffer keeps.
+struct ReceiveBuffer {
+    const std::uint8_t* data = nullptr;
+    unsigned long capacity = 0;
+};
+ReceiveBuffer lastReceiveBuffer();
+
 } // namespace fakepcsc

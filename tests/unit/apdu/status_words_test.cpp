@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "apdu/status_words.hpp"
 
@@ -123,4 +124,33 @@ TEST(StatusWords, BlockedCarriesZeroTriesOthersUnknown)
         EXPECT_EQ(e.retriesLeft(), -1);
         EXPECT_EQ(std::string(e.what()), "6982 security status not satisfied");
     }
+}
+
+// The named constants are the table's rows, not another copy that can drift.
+TEST(StatusWords, NamedConstantsAreTheTableRows)
+{
+    const std::pair<std::uint16_t, const char*> named[] = {
+        {kSwOk, "9000 success"},
+        {kSwWrongLength, "6700 wrong length"},
+        {kSwSecurityStatusNotSatisfied, "6982 security status not satisfied"},
+        {kSwAuthenticationMethodBlocked, "6983 authentication method blocked"},
+        {kSwWrongData, "6A80 incorrect parameters in the command data field"},
+        {kSwFunctionNotSupported, "6A81 function not supported"},
+        {kSwFileNotFound, "6A82 file or application not found"},
+        {kSwIncorrectP1P2, "6A86 incorrect parameters P1-P2"},
+        {kSwReferencedDataNotFound, "6A88 referenced data or reference data not found"},
+        {kSwWrongP1P2, "6B00 wrong parameters P1-P2"},
+        {kSwInsNotSupported, "6D00 instruction code not supported or invalid"},
+        {kSwClaNotSupported, "6E00 class not supported"},
+    };
+    for (const auto& [sw, text] : named)
+        EXPECT_EQ(describeStatus(sw), text);
+}
+
+TEST(StatusWords, TriesLeftFamily)
+{
+    static_assert(isTriesLeft(0x63C0) && isTriesLeft(0x63CF) && !isTriesLeft(0x6300) && !isTriesLeft(0x62C1));
+    static_assert(triesLeftIn(0x63C3) == 3 && triesLeftIn(0x63CF) == 15);
+    for (int x = 0; x < 16; ++x)
+        EXPECT_EQ(triesLeftIn(static_cast<std::uint16_t>(0x63C0 | x)), x);
 }
