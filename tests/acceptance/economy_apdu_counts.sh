@@ -32,7 +32,8 @@ check "-L shows the label with the serial" grep -q 'token label *: YubiKey PIV #
 check "-L shows the PIN flags" grep -q 'PIN initialized' "$work/list.out"
 
 run_counted objects -O
-check "-O still lists the private keys" grep -q 'Private Key Object' "$work/objects.out"
 check "-O still lists the certificates" grep -q 'Certificate Object' "$work/objects.out"
-check "-O lists four key pairs" test "$(grep -c 'Private Key Object' "$work/objects.out")" -eq 4
+check "-O lists four public keys" test "$(grep -c 'Public Key Object' "$work/objects.out")" -eq 4
+# before login only the key that needs no PIN (9E) is visible: the others are CKA_PRIVATE
+check "-O lists the one public private key (9E)" test "$(grep -c 'Private Key Object' "$work/objects.out")" -eq 1
 finish
