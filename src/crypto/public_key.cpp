@@ -4,12 +4,23 @@
 // in the module's library context, and the
 // values the PKCS#11 layer puts in CKA_MODULUS, CKA_PUBLIC_EXPONENT,
 // CKA_EC_PARAMS and CKA_EC_POINT (PKCS#11 3.0 sections 2.1.2, 2.3.3, 2.3.5).
+//
+// Engines are process-wide, not per library context: once a host makes an
+// engine the default for RSA or EC (`openssl ... -engine pkcs11` does, with
+// libp11's key methods), OpenSSL 3 routes every key it makes by algorithm
+// number through that engine's legacy code, our context or not. Such a legacy
+// key has no EC_PUB_X/Y parameters and refuses EVP_PKEY_fromdata. So keys are
+// decoded by the provider decoders (OSSL_DECODER) and imported by OID name,
+// which OpenSSL maps to no legacy number: both only ever reach the providers
+// of our context.
 #include "crypto/crypto.hpp"
 #include "crypto/openssl_util.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/decoder.h>
 #include <openssl/objects.h>
 #include <openssl/param_build.h>
+#include <openssl/x509.h>
 
 #include <climits>
 
@@ -36,6 +47,12 @@ KeyKind kindOf(const EVP_PKEY* pkey)
     }
 }
 
+// Key types by OID (the default provider's key managers carry these names
+// too): a name such as "RSA" would let an engine registered for
+// EVP_PKEY_RSA take the import over (see the top of this file).
+constexpr const char* kRsaKeyType = "1.2.840.113549.1.1.1"; // rsaEncryption
+constexpr const char* kEcKeyType = "1.2.840.10045.2.1";     // id-ecPublicKey
+
 // Import from provider parameters (EVP_PKEY_fromdata), the OpenSSL 3 way.
 detail::EvpPkeyPtr fromParams(const char* type, OSSL_PARAM_BLD* bld)
 {
@@ -44,7 +61,7 @@ detail::EvpPkeyPtr fromParams(const char* type, OSSL_PARAM_BLD* bld)
     EVP_PKEY* raw = nullptr;
     if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
         EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
-        throwOpenssl(Errc::dataInvalid, std::string("cannot build ") + type + " public key");
+        throwOpenssl(Errc::dataInvalid, std::string("cannot build public key of type ") + type);
     return detail::EvpPkeyPtr(raw);
 }
 
@@ -55,7 +72,7 @@ detail::EvpPkeyPtr fromGroup(const char* group, ByteView point)
         OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
         throwOpenssl(Errc::hostMemory, "OSSL_PARAM_BLD failed");
     // EC import decodes the point with EC_POINT_oct2point, which rejects points off the curve.
-    return fromParams("EC", bld.get());
+    return fromParams(kEcKeyType, bld.get());
 }
 
 detail::EvpPkeyPtr fromRawKey(KeyKind kind, ByteView raw)
@@ -131,10 +148,19 @@ PublicKey& PublicKey::operator=(const PublicKey& other)
 PublicKey PublicKey::fromSpki(ByteView der)
 {
     if (der.size() > static_cast<std::size_t>(LONG_MAX)) throw Error(Errc::dataInvalid, "SPKI too long");
+    // d2i_PUBKEY_ex would hand the key to an engine's legacy decoder (top of file).
+    EVP_PKEY* raw = nullptr;
+    std::unique_ptr<OSSL_DECODER_CTX, decltype(&OSSL_DECODER_CTX_free)> dctx(
+        OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", "SubjectPublicKeyInfo", nullptr, EVP_PKEY_PUBLIC_KEY, libCtx(),
+                                      nullptr),
+        &OSSL_DECODER_CTX_free);
+    if (!dctx) throwOpenssl(Errc::general, "no SubjectPublicKeyInfo decoder");
     const unsigned char* p = der.data();
-    detail::EvpPkeyPtr pkey(d2i_PUBKEY_ex(nullptr, &p, static_cast<long>(der.size()), libCtx(), nullptr));
-    if (!pkey) throwOpenssl(Errc::dataInvalid, "not a SubjectPublicKeyInfo");
-    if (p != der.data() + der.size()) throw Error(Errc::dataInvalid, "bytes after SubjectPublicKeyInfo");
+    std::size_t left = der.size();
+    const bool ok = OSSL_DECODER_from_data(dctx.get(), &p, &left) == 1;
+    detail::EvpPkeyPtr pkey(raw);
+    if (!ok || !pkey) throwOpenssl(Errc::dataInvalid, "not a SubjectPublicKeyInfo");
+    if (left != 0) throw Error(Errc::dataInvalid, "bytes after SubjectPublicKeyInfo");
     return PublicKey(std::make_unique<Impl>(Impl{std::move(pkey)}));
 }
 
@@ -149,7 +175,7 @@ PublicKey PublicKey::fromRsa(ByteView modulus, ByteView exponent)
     if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1)
         throwOpenssl(Errc::hostMemory, "OSSL_PARAM_BLD failed");
-    return PublicKey(std::make_unique<Impl>(Impl{fromParams("RSA", bld.get())}));
+    return PublicKey(std::make_unique<Impl>(Impl{fromParams(kRsaKeyType, bld.get())}));
 }
 
 PublicKey PublicKey::fromEcPoint(ByteView curveOidDer, ByteView point)
@@ -180,9 +206,12 @@ PublicKey PublicKey::fromCertificate(ByteView der)
     detail::X509Ptr cert = detail::decodeCertificate(der, &end);
     if (!cert) throw Error(Errc::dataInvalid, "not a DER X.509 certificate");
     if (end != der.data() + der.size()) throw Error(Errc::dataInvalid, "bytes after the certificate");
-    EVP_PKEY* key = X509_get0_pubkey(cert.get()); // owned by the certificate
-    if (key == nullptr || EVP_PKEY_up_ref(key) != 1) throwOpenssl(Errc::dataInvalid, "certificate key not decodable");
-    return PublicKey(std::make_unique<Impl>(Impl{detail::EvpPkeyPtr(key)}));
+    // Decoded again from its DER: the certificate's own key may be an engine's legacy key.
+    unsigned char* spki = nullptr;
+    const int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), &spki);
+    if (len <= 0) throwOpenssl(Errc::dataInvalid, "certificate key not decodable");
+    std::unique_ptr<unsigned char, void (*)(unsigned char*)> owner(spki, [](unsigned char* q) { OPENSSL_free(q); });
+    return fromSpki(ByteView(spki, static_cast<std::size_t>(len)));
 }
 
 unsigned PublicKey::bits() const

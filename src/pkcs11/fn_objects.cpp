@@ -1,6 +1,8 @@
 // Object management (PKCS#11 3.0 section 5.7): search and attribute reads,
 // from memory. Token objects are read-only (the card's content changes only
 // through key management); session objects (derived keys) can be destroyed.
+// Private objects (CKA_PRIVATE=TRUE, section 4.4) exist for a session only
+// while the normal user is logged in (the "user functions" session states).
 #include <algorithm>
 
 #include "pkcs11/entry.hpp"
@@ -16,10 +18,28 @@ void checkTemplate(CK_ATTRIBUTE_PTR templ, CK_ULONG count)
     if (templ == nullptr && count != 0) failRv(CKR_ARGUMENTS_BAD, "NULL template with non-zero count");
 }
 
+// PKCS#11 3.0 base, "Users": only the normal user is allowed access to
+// private objects, and only after the normal user has been authenticated.
+// An SO session (CKS_RW_SO_FUNCTIONS) sees public objects only, as in
+// SoftHSM. The login state is shared by all sessions of the token.
+bool seesPrivate(const Session& s)
+{
+    std::scoped_lock lock(s.slot->stateMutex);
+    return s.token->userLoggedIn;
+}
+
+bool visible(const Object& o, bool userLoggedIn)
+{
+    return userLoggedIn || !o.isPrivate();
+}
+
+// A private object's handle is invalid for a session that cannot see it:
+// C_FindObjects would not have returned it, and CKR_USER_NOT_LOGGED_IN is not
+// a return value of the object functions (SoftHSM answers CKR_GENERAL_ERROR).
 ObjectPtr objectOf(Session& s, CK_OBJECT_HANDLE h)
 {
     auto o = s.object(h);
-    if (!o) failRv(CKR_OBJECT_HANDLE_INVALID);
+    if (!o || !visible(*o, seesPrivate(s))) failRv(CKR_OBJECT_HANDLE_INVALID);
     return o;
 }
 
@@ -33,13 +53,14 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, 
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         s->slot->ensureObjects(s->token); // before the session lock: card I/O
+        const bool userLoggedIn = seesPrivate(*s);
         std::scoped_lock lock(s->mutex);
         if (s->find) failRv(CKR_OPERATION_ACTIVE, "an object search is already active in the session");
         FindState state;
         for (const auto& o : s->token->objects)
-            if (o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
+            if (visible(*o, userLoggedIn) && o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
         for (const auto& o : s->sessionObjects)
-            if (o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
+            if (visible(*o, userLoggedIn) && o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
         s->find = std::move(state);
         return CKR_OK;
     });

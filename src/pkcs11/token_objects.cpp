@@ -1,8 +1,9 @@
 // Model -> PKCS#11 objects (PKCS#11 3.0 sections 4.6 certificate, 4.8-4.10
-// keys). Private key objects carry CKA_PRIVATE=FALSE: they are handles to a
-// key that never leaves the card, so listing them before login (as OpenSC and
-// ykcs11 users expect from `pkcs11-tool -O`) reveals nothing; using them still
-// needs the PIN unless the card's policy says otherwise (PIV 9E).
+// keys). A private key whose use needs the PIN is a private object
+// (CKA_PRIVATE=TRUE, section 4.4: found only after C_Login), as OpenSC does;
+// clients such as libp11 read that flag to decide to log in. A key the card
+// lets anyone use (PIV 9E, PIN policy never) is public. Certificates and
+// public keys are public.
 #include "pkcs11/token_objects.hpp"
 
 #include "common/error.hpp"
@@ -26,11 +27,11 @@ CK_KEY_TYPE keyTypeFor(drivers::KeyAlgorithm algorithm) noexcept
 
 namespace {
 
-void setCommon(Object& o, CK_OBJECT_CLASS cls, const std::string& label, const Bytes& id)
+void setCommon(Object& o, CK_OBJECT_CLASS cls, const std::string& label, const Bytes& id, bool isPrivate = false)
 {
     o.setUlong(CKA_CLASS, cls);
     o.setBool(CKA_TOKEN, true);
-    o.setBool(CKA_PRIVATE, false);
+    o.setBool(CKA_PRIVATE, isPrivate);
     o.setBool(CKA_MODIFIABLE, false);
     o.setBool(CKA_COPYABLE, false);
     o.setBool(CKA_DESTROYABLE, false);
@@ -104,7 +105,7 @@ ObjectPtr makePublicKey(const drivers::CardKey& key, const crypto::PublicKey& pu
 ObjectPtr makePrivateKey(const drivers::CardKey& key, const crypto::PublicKey& pub, const Bytes& subject)
 {
     auto o = std::make_shared<Object>();
-    setCommon(*o, CKO_PRIVATE_KEY, key.label, key.id);
+    setCommon(*o, CKO_PRIVATE_KEY, key.label, key.id, key.pinPolicy != drivers::PinPolicy::never);
     setKeyCommon(*o, key, subject);
     o->setBool(CKA_SENSITIVE, true);
     o->setBool(CKA_ALWAYS_SENSITIVE, true);

@@ -31,10 +31,11 @@ check "-L shows the PIN flags" grep -q 'PIN initialized' "$work/list.out"
 
 run_counted objects -O
 check "-O uses at most 14 APDUs (was 24)" test "$(cat "$work/objects.n")" -le 14
-check "-O still lists the private keys" grep -q 'Private Key Object' "$work/objects.out"
 check "-O still lists the certificates" grep -q 'Certificate Object' "$work/objects.out"
-check "-O lists four key pairs" test "$(grep -c 'Private Key Object' "$work/objects.out")" -eq 4
 check "-O lists four certificates" test "$(grep -c 'Certificate Object' "$work/objects.out")" -eq 4
+check "-O lists four public keys" test "$(grep -c 'Public Key Object' "$work/objects.out")" -eq 4
+# before login only the key that needs no PIN (9E) is visible: the others are CKA_PRIVATE
+check "-O lists the one public private key (9E)" test "$(grep -c 'Private Key Object' "$work/objects.out")" -eq 1
 
 echo "economy" >"$work/data"
 run_counted sign --login --pin "$PIN" --sign --id 01 -m SHA256-RSA-PKCS -i "$work/data" -o "$work/sig"

@@ -8,7 +8,8 @@ usage: module_openpgp_sign.py PROFILE      (v34 | v34-p256 | v34-25519 | v21)
 - key types: v34/v21 RSA (01, 02, 03), v34-p256 EC P-256, v34-25519 Ed25519
   (01, 03) and X25519 (02); CKA_PUBLIC_KEY_INFO of each private key equals
   its public key's; the mechanisms are listed;
-- no private-key use before C_Login (CKR_USER_NOT_LOGGED_IN);
+- before C_Login no private key is found (they are CKA_PRIVATE: every
+  OpenPGP key needs PW1), after it each is, with CKA_PRIVATE=TRUE;
 - signature key 01: CKA_ALWAYS_AUTHENTICATE when the card's PW1 is valid for
   one signature; then C_Sign without the context-specific login fails, with
   it the signature verifies, a wrong context PIN gives CKR_PIN_INCORRECT and
@@ -124,7 +125,7 @@ class Card:
             self.pub[key_id] = pub = t.find(s, CKO_PUBLIC_KEY, key_id)
             c.expect(pub is not None, "%s: one public key object" % name)
             self.priv[key_id] = priv = t.find(s, CKO_PRIVATE_KEY, key_id)
-            c.expect(priv is not None, "%s: one private key object (visible before login)" % name)
+            c.expect(priv is not None, "%s: one private key object (after C_Login)" % name)
             if pub is None or priv is None:
                 continue
             want_type = self.types[key_id - 1]
@@ -154,6 +155,7 @@ class Card:
             else:
                 c.expect(sign_ and not decrypt and not derive, "%s: CKA_SIGN only" % name)
             c.expect(sensitive and not extractable and token, "%s: sensitive, not extractable, token object" % name)
+            c.expect(private, "%s: CKA_PRIVATE (it needs PW1)" % name)
         pw1_mode = state_pw1_mode()
         if self.priv.get(1) is not None:
             aa = t.always_authenticate(s, self.priv[1])
@@ -222,11 +224,14 @@ class Card:
             c.expect(len(sig) == n, "%s: signature is %d bytes" % (what, n), len(sig))
         return sig
 
-    def sign_before_login(self):
-        if self.priv.get(3) is None:
-            return
-        rv, _ = t.sign(self.session, self.priv[3], b"no login", PyKCS11.Mechanism(self.sign_mech))
-        c.expect(rv == CKR_USER_NOT_LOGGED_IN, "sign with 03 before C_Login: CKR_USER_NOT_LOGGED_IN", t.rv_name(rv))
+    def hidden_before_login(self):
+        # PKCS#11 3.0 section 4.4: private objects only for the logged-in user
+        for key_id in (1, 2, 3):
+            name = KEY_NAMES[key_id]
+            c.expect(t.find(self.session, CKO_PRIVATE_KEY, key_id) is None,
+                     "%s: no private key object before C_Login" % name)
+            c.expect(t.find(self.session, CKO_PUBLIC_KEY, key_id) is not None,
+                     "%s: its public key is found before C_Login" % name)
 
     def signature_key(self):
         if self.priv.get(1) is None:
@@ -379,8 +384,7 @@ def main():
         sys.exit(__doc__)
     card = Card(sys.argv[1])
     c.note("profile %s (%s), reader %s" % (card.profile, card.kind, card.reader))
-    card.objects()
-    card.sign_before_login()
+    card.hidden_before_login()
     try:
         card.session.login(t.PIN)
         c.ok("C_Login(CKU_USER)")
@@ -388,6 +392,7 @@ def main():
         c.fail("C_Login(CKU_USER): " + t.rv_name(e.value))
         c.finish()
     card.pin_not_verified("after C_Login")
+    card.objects()
     card.authentication_key()
     card.signature_key()
     card.encryption_key()

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Acceptance: OpenSC's pkcs11-tool drives tessera-pkcs11.so against the
-# provisioned virtual PIV card: the token is listed (-L), -O shows a
+# provisioned virtual PIV card: the token is listed (-L), --login -O shows a
 # certificate, public key and private key for each of CKA_ID 01..04 (9A, 9C,
-# 9D, 9E), -M lists the mechanisms clients rely on, and pkcs11-tool's own
-# self test passes after a login. Runs inside scripts/with-virtual-cards.
+# 9D, 9E), -O without login only the private key that needs no PIN (9E; the
+# others are CKA_PRIVATE, as with OpenSC), -M lists the mechanisms clients
+# rely on, and pkcs11-tool's own self test passes after a login. Runs inside
+# scripts/with-virtual-cards.
 set -euo pipefail
 # shellcheck source=ride/lib.sh
 . "$(dirname "$(readlink -f "$0")")/ride/lib.sh"
@@ -22,8 +24,18 @@ if grep -q 'token flags *:.*login required.*PIN initialized' "$work/list"; then
     pass "-L token flags: login required, PIN initialized"
 else fail "-L token flags lack 'login required' / 'PIN initialized'"; fi
 
-# -O: certificate, public key and private key per ID, right key types
-if p11 -O >"$work/objects" 2>&1; then pass "-O exit 0"; else fail "-O exit status $?"; fi
+# -O before login: every certificate and public key, and of the private keys
+# only 9E (PIN policy never); the others are private objects (PKCS#11 4.4)
+if p11 -O >"$work/public" 2>&1; then pass "-O exit 0"; else fail "-O exit status $?"; fi
+n=$(grep -c '^Private Key Object' "$work/public" || true)
+if [ "$n" = 1 ]; then pass "-O without login: 1 private key"; else fail "-O without login: $n private keys, want 1 (9E)"; fi
+if grep -A3 '^Private Key Object' "$work/public" | grep -q 'ID: *04'; then pass "-O without login: it is 04 (9E)"; else
+    fail "-O without login: the private key listed is not 04"; fi
+n=$(grep -c -E '^(Certificate|Public Key) Object' "$work/public" || true)
+if [ "$n" = 8 ]; then pass "-O without login: 4 certificates and 4 public keys"; else fail "-O without login: $n certificates and public keys, want 8"; fi
+
+# --login -O: certificate, public key and private key per ID, right key types
+if p11 --login --pin "$PIN" -O >"$work/objects" 2>&1; then pass "--login -O exit 0"; else fail "--login -O exit status $?"; fi
 awk '/^[A-Za-z].* Object;/ { kind = $1; line = $0 }
      /^  ID: / { print kind, $2, line }' "$work/objects" >"$work/ids"
 sed 's/^/#   /' "$work/ids"

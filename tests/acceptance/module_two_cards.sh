@@ -49,6 +49,14 @@ for name, slot in slots.items():
         c.finish()
     c.note("%s: slot %d, token %r" % (name, slot, lib.getTokenInfo(slot).label.strip()))
 sess = {name: lib.openSession(slot, CKF_SERIAL_SESSION) for name, slot in slots.items()}
+# the private keys need the PIN: they are found after C_Login (CKA_PRIVATE)
+for token, s in sess.items():
+    try:
+        s.login(t.PIN)
+        c.ok("C_Login on the %s token" % token)
+    except PyKCS11.PyKCS11Error as e:
+        c.fail("C_Login on the %s token: %s" % (token, t.rv_name(e.value)))
+
 MECHS = {CKK_RSA: CKM_SHA256_RSA_PKCS, CKK_EC: CKM_ECDSA_SHA256}
 # (token, CKA_ID, what): PIV 9A = 01, PIV 9C = 02; OpenPGP 03 authentication, 01 signature
 KEYS = [("PIV", 1, "PIV 9A"), ("OpenPGP", 3, "OpenPGP 03"), ("PIV", 2, "PIV 9C"), ("OpenPGP", 1, "OpenPGP 01")]
@@ -73,13 +81,6 @@ certs = sess["PIV"].findObjects([(t.CKA_CLASS, CKO_CERTIFICATE), (t.CKA_ID, (1,)
 if c.expect(len(certs) == 1, "PIV 9A certificate found"):
     cert = x509.load_der_x509_certificate(bytes(t.attr(sess["PIV"], certs[0], CKA_VALUE, True)))
     c.expect(spki(cert.public_key()) == spki(keys["PIV 9A"][2]), "PIV 9A: certificate key = CKA_PUBLIC_KEY_INFO")
-
-for token, s in sess.items():
-    try:
-        s.login(t.PIN)
-        c.ok("C_Login on the %s token" % token)
-    except PyKCS11.PyKCS11Error as e:
-        c.fail("C_Login on the %s token: %s" % (token, t.rv_name(e.value)))
 
 def sign_and_verify(what, label):
     s, priv, pub, mech, aa = keys[what]

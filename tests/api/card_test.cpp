@@ -127,6 +127,30 @@ TEST_F(Card, SessionStateFollowsLoginAndLogout)
     EXPECT_EQ(c.state(), CKS_RO_PUBLIC_SESSION) << "login ends with the last session";
 }
 
+// PKCS#11 3.0 section 4.4: a key that needs the PIN (9A, 9C, 9D) is a private
+// object, found only once the user is logged in (libp11 logs in because of
+// it); 9E (PIN policy never) stays public, as OpenSC shows it. A handle of a
+// hidden object is invalid for C_GetAttributeValue.
+TEST_F(Card, PrivateKeysAppearAfterLogin)
+{
+    for (std::uint8_t id : {std::uint8_t{1}, std::uint8_t{2}, std::uint8_t{3}})
+        EXPECT_EQ(findById(s, CKO_PRIVATE_KEY, Bytes{id}), CK_INVALID_HANDLE) << "key " << int(id) << " before login";
+    CK_OBJECT_HANDLE cardAuth = object(s, CKO_PRIVATE_KEY, 4);
+    EXPECT_EQ(attrBool(s, cardAuth, CKA_PRIVATE), std::optional<bool>(false)) << "9E is public";
+    ASSERT_TRUE(loginUser(s));
+    CK_OBJECT_HANDLE auth = object(s, CKO_PRIVATE_KEY, 1);
+    for (std::uint8_t id : {std::uint8_t{1}, std::uint8_t{2}, std::uint8_t{3}})
+        EXPECT_EQ(attrBool(s, object(s, CKO_PRIVATE_KEY, id), CKA_PRIVATE), std::optional<bool>(true))
+            << "key " << int(id);
+    EXPECT_EQ(findById(s, CKO_PRIVATE_KEY, Bytes{4}), cardAuth) << "9E still there, same handle";
+    ASSERT_RV(CKR_OK, f->C_Logout(s));
+    EXPECT_EQ(findById(s, CKO_PRIVATE_KEY, Bytes{1}), CK_INVALID_HANDLE) << "9A hidden again after C_Logout";
+    CK_BBOOL sign = CK_FALSE;
+    CK_ATTRIBUTE a{CKA_SIGN, &sign, sizeof sign};
+    EXPECT_RV(CKR_OBJECT_HANDLE_INVALID, f->C_GetAttributeValue(s, auth, &a, 1));
+    EXPECT_EQ(attrBool(s, cardAuth, CKA_SIGN), std::optional<bool>(true)) << "9E readable without login";
+}
+
 TEST_F(Card, LogoutWipesLogin)
 {
     ASSERT_TRUE(loginUser(s));

@@ -253,10 +253,12 @@ void templateRows(std::vector<Row>& rows)
 }
 
 // RSA decryption with 9D: lengths, errors that end the operation, OAEP source.
-CK_RV decryptInit(Ctx& c, CK_SESSION_HANDLE s, CK_MECHANISM m, Bytes* cipher, bool login = true)
+// C_DecryptInit with 9D (the handle k when given, else found after the login)
+CK_RV decryptInit(Ctx& c, CK_SESSION_HANDLE s, CK_MECHANISM m, Bytes* cipher, bool login = true,
+                  CK_OBJECT_HANDLE k = CK_INVALID_HANDLE)
 {
     if (login && !c.login(s)) return kSetupFailed;
-    CK_OBJECT_HANDLE k = c.object(s, CKO_PRIVATE_KEY, k9D);
+    if (k == CK_INVALID_HANDLE) k = c.object(s, CKO_PRIVATE_KEY, k9D);
     CK_OBJECT_HANDLE cert = c.object(s, CKO_CERTIFICATE, k9D);
     if (k == CK_INVALID_HANDLE || cert == CK_INVALID_HANDLE) return kSetupFailed;
     auto der = attrBytes(s, cert, CKA_VALUE);
@@ -339,22 +341,28 @@ void decryptRows(std::vector<Row>& rows)
                           c.detail = "C_DecryptInit accepted the parameters";
                           return c.f->C_Decrypt(s, cipher.data(), cipher.size(), out.data(), &len);
                       }));
-    rows.push_back(mk("DEC-NO-LOGIN", "C_Decrypt", "9D (PIN policy once) without C_Login",
+    // 9A and 9D are private objects (CKA_PRIVATE, 4.4): a session finds them
+    // only while logged in, so the handle comes from a login that then ends.
+    rows.push_back(mk("DEC-NO-LOGIN", "C_Decrypt", "9D (PIN policy once), found logged in, used after C_Logout",
                       "5.10; 5.1.6 CKR_USER_NOT_LOGGED_IN", {CKR_USER_NOT_LOGGED_IN}, [v15](Ctx& c) {
                           CK_SESSION_HANDLE s = c.ro();
+                          if (!c.login(s)) return kSetupFailed;
+                          CK_OBJECT_HANDLE k = c.object(s, CKO_PRIVATE_KEY, k9D);
+                          if (k == CK_INVALID_HANDLE || c.f->C_Logout(s) != CKR_OK) return kSetupFailed;
                           Bytes cipher;
-                          CK_RV rv = decryptInit(c, s, v15, &cipher, false);
+                          CK_RV rv = decryptInit(c, s, v15, &cipher, false, k);
                           if (rv == kSetupFailed) return rv;
                           if (rv != CKR_OK) return rv;
                           Bytes out(256);
                           CK_ULONG len = out.size();
                           return c.f->C_Decrypt(s, cipher.data(), cipher.size(), out.data(), &len);
                       }));
-    rows.push_back(mk("SIGN-NO-LOGIN", "C_Sign", "9A (PIN policy once) without C_Login", "5.13; 5.1.6",
-                      {CKR_USER_NOT_LOGGED_IN}, [](Ctx& c) {
+    rows.push_back(mk("SIGN-NO-LOGIN", "C_Sign", "9A (PIN policy once), found logged in, used after C_Logout",
+                      "5.13; 5.1.6", {CKR_USER_NOT_LOGGED_IN}, [](Ctx& c) {
                           CK_SESSION_HANDLE s = c.ro();
+                          if (!c.login(s)) return kSetupFailed;
                           CK_OBJECT_HANDLE k = c.object(s, CKO_PRIVATE_KEY, k9A);
-                          if (k == CK_INVALID_HANDLE) return kSetupFailed;
+                          if (k == CK_INVALID_HANDLE || c.f->C_Logout(s) != CKR_OK) return kSetupFailed;
                           CK_MECHANISM m = {CKM_SHA256_RSA_PKCS, nullptr, 0};
                           if (CK_RV rv = c.f->C_SignInit(s, &m, k); rv != CKR_OK) return rv;
                           Bytes d(32, 1), sig(256);

@@ -38,6 +38,7 @@ def main():
     if slot is None:
         raise SystemExit("signer: no slot for the OpenPGP reader")
     s = lib.openSession(slot, CKF_SERIAL_SESSION)
+    s.login(t.PIN)  # the private keys (CKA_PRIVATE) are found only after it
     keys, pubs, mechs, ctx = {}, {}, {}, {}
     for key_id in (1, 3):
         keys[key_id] = t.find(s, CKO_PRIVATE_KEY, key_id)
@@ -48,7 +49,6 @@ def main():
     dec_pub = t.public_key(s, 2) if t.attr(s, dec_key, CKA_KEY_TYPE) == CKK_RSA else None
     print("signer: 01 %s (always authenticate: %s), 03 %s" % (
         PyKCS11.CKM[mechs[1].to_native().mechanism], ctx[1], PyKCS11.CKM[mechs[3].to_native().mechanism]), flush=True)
-    s.login(t.PIN)
 
     done = {"signed 01": 0, "verified 01": 0, "signed 03": 0, "verified 03": 0, "decrypted 02": 0}
     errors = []

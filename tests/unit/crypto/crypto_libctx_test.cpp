@@ -6,12 +6,18 @@
 // an engine setup may look like to us): every public entry point still works
 // there (hashing, random, keys from SPKI, card numbers, raw keys and
 // certificates, verify, encrypt). Any call still made in the default context
-// fails in that child, which the test first checks.
+// fails in that child, which the test first checks. And in a child where an
+// engine is the default for RSA and EC keys, as libp11's is under
+// `openssl ... -engine pkcs11`: the same checks pass (engines are global, not
+// per context, so a key made by algorithm number would become the engine's
+// legacy key, without EC_PUB_X/Y and refusing EVP_PKEY_fromdata).
+#define OPENSSL_SUPPRESS_DEPRECATED // the ENGINE API: what the host uses, not us
 #include "crypto_test_util.hpp"
 
 #include "common/error.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/engine.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
@@ -65,20 +71,33 @@ void require(bool ok, const char* what)
 }
 
 // Test keys and signatures, made in our context (the default one has no
-// algorithms left); OpenSSL here is the oracle, not the code under test.
+// algorithms left); OpenSSL here is the oracle, not the code under test. Key
+// types by OID name, so that the engine child's engine does not take the
+// key generation over either.
+EvpPkeyPtr generateInOurContext(const char* type, OSSL_PARAM param)
+{
+    detail::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(detail::libCtx(), type, nullptr));
+    OSSL_PARAM params[] = {param, OSSL_PARAM_construct_end()};
+    EVP_PKEY* key = nullptr;
+    require(ctx && EVP_PKEY_keygen_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_params(ctx.get(), params) == 1 &&
+                EVP_PKEY_generate(ctx.get(), &key) == 1,
+            "keygen in our context");
+    return EvpPkeyPtr(key);
+}
+
 EvpPkeyPtr keyInOurContext(const char* type, const char* param)
 {
-    EVP_PKEY* key = param == nullptr ? EVP_PKEY_Q_keygen(detail::libCtx(), nullptr, type)
-                                     : EVP_PKEY_Q_keygen(detail::libCtx(), nullptr, type, param);
-    require(key != nullptr, "keygen in our context");
-    return EvpPkeyPtr(key);
+    if (param == nullptr) return generateInOurContext(type, OSSL_PARAM_construct_end());
+    char* group = const_cast<char*>(param);
+    return generateInOurContext("1.2.840.10045.2.1", // id-ecPublicKey
+                                OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0));
 }
 
 EvpPkeyPtr rsaKeyInOurContext()
 {
-    EVP_PKEY* key = EVP_PKEY_Q_keygen(detail::libCtx(), nullptr, "RSA", static_cast<size_t>(1024));
-    require(key != nullptr, "RSA keygen in our context");
-    return EvpPkeyPtr(key);
+    static std::size_t bits = 1024;
+    return generateInOurContext("1.2.840.113549.1.1.1", // rsaEncryption
+                                OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_RSA_BITS, &bits));
 }
 
 Bytes signInOurContext(EVP_PKEY* key, const char* md, ByteView data)
@@ -132,19 +151,34 @@ void checkHashAndRandom()
     require(randomBytes(32).size() == 32, "randomBytes");
 }
 
-void checkEc()
+// An EC key and its self-signed certificate, made by the oracle. The engine
+// child makes them before it installs its engine: OpenSSL's own X509_sign
+// fails under such an engine, which is the host's problem, not ours.
+struct EcKeyAndCertificate {
+    EvpPkeyPtr priv;
+    Bytes cert;
+};
+
+EcKeyAndCertificate ecKeyAndCertificate()
 {
     EvpPkeyPtr priv = keyInOurContext("EC", "P-256");
-    const Bytes spki = spkiOf(priv.get());
+    Bytes cert = certificateInOurContext(priv.get());
+    return {std::move(priv), std::move(cert)};
+}
+
+void checkEc(const EcKeyAndCertificate& made)
+{
+    EVP_PKEY* priv = made.priv.get();
+    const Bytes& cert = made.cert;
+    const Bytes spki = spkiOf(priv);
     const Bytes msg = bytesOf("signed in a hostile host");
     PublicKey key = PublicKey::fromSpki(spki);
     require(key.curve() == Curve::p256, "EC key from SPKI");
-    const Bytes raw = ecdsaDerToRaw(signInOurContext(priv.get(), "SHA256", msg), key.fieldBytes());
+    const Bytes raw = ecdsaDerToRaw(signInOurContext(priv, "SHA256", msg), key.fieldBytes());
     SignatureScheme ecdsa{SignKind::ecdsa, HashAlg::sha256, {}};
     require(key.verify(ecdsa, msg, raw), "ECDSA verify");
     PublicKey fromPoint = PublicKey::fromEcPoint(Curve::p256, key.ecPointUncompressed());
     require(fromPoint.spkiDer() == spki, "EC key from a card's point");
-    const Bytes cert = certificateInOurContext(priv.get());
     require(leadingCertificate(concat(cert, Bytes(8, 0))) == cert, "leadingCertificate");
     require(parseCertificate(cert).commonName == "ctx", "parseCertificate");
     require(PublicKey::fromCertificate(cert).spkiDer() == spki, "key from a certificate");
@@ -184,7 +218,7 @@ void runWithEmptyDefaultContext()
     }
     try {
         checkHashAndRandom();
-        checkEc();
+        checkEc(ecKeyAndCertificate());
         checkRsa();
         checkEd25519();
     } catch (const std::exception& e) {
@@ -199,6 +233,47 @@ TEST(LibraryContextDeathTest, WorksWhenTheHostDefaultContextHasNoAlgorithms)
 {
     GTEST_FLAG_SET(death_test_style, "threadsafe"); // re-executes this binary: a fresh OpenSSL
     EXPECT_EXIT(runWithEmptyDefaultContext(), ::testing::ExitedWithCode(0), "all checks passed");
+}
+
+// An engine that claims the RSA and EC key methods (handing out OpenSSL's
+// own legacy ones), made the default for them, like libp11's engine after
+// ENGINE_set_default(e, ENGINE_METHOD_ALL).
+int legacyPkeyMeths(ENGINE*, EVP_PKEY_METHOD** pmeth, const int** nids, int nid)
+{
+    static const int kNids[] = {EVP_PKEY_RSA, EVP_PKEY_EC};
+    if (pmeth == nullptr) {
+        *nids = kNids;
+        return 2;
+    }
+    *pmeth = const_cast<EVP_PKEY_METHOD*>(EVP_PKEY_meth_find(nid));
+    return *pmeth != nullptr ? 1 : 0;
+}
+
+void runWithAnEngineForRsaAndEc()
+{
+    const EcKeyAndCertificate ec = ecKeyAndCertificate();
+    ENGINE* e = ENGINE_new();
+    require(e != nullptr && ENGINE_set_id(e, "tessera-test-engine") == 1 && ENGINE_set_name(e, "test engine") == 1 &&
+                ENGINE_set_pkey_meths(e, legacyPkeyMeths) == 1 && ENGINE_add(e) == 1,
+            "make the engine");
+    require(ENGINE_set_default(e, ENGINE_METHOD_PKEY_METHS) == 1, "make it the default for key methods");
+    require(ENGINE_get_pkey_meth_engine(EVP_PKEY_EC) != nullptr, "the engine is the default for EC keys");
+    try {
+        checkEc(ec);
+        checkRsa();
+        checkEd25519();
+    } catch (const std::exception& ex) {
+        failChild(ex.what());
+    }
+    std::fprintf(stderr, "engine child: all checks passed\n");
+    std::fflush(stderr);
+    std::_Exit(0);
+}
+
+TEST(LibraryContextDeathTest, WorksWhenTheHostMadeAnEngineTheDefault)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(runWithAnEngineForRsaAndEc(), ::testing::ExitedWithCode(0), "all checks passed");
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 // Model -> objects mapping: one CKA_ID links certificate, public and private
-// key; always-authenticate follows the PIN policy; mechanisms follow the keys.
+// key; always-authenticate and CKA_PRIVATE follow the PIN policy; mechanisms
+// follow the keys.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -100,6 +101,30 @@ TEST(TokenObjects, KeyWithoutCertificateStillHasItsKeysAndPolicy)
     EXPECT_EQ(sig[0]->getBytes(CKA_EC_POINT)->size(), 2u + 65u); // DER OCTET STRING around 04||X||Y
     CK_ATTRIBUTE value{CKA_VALUE, nullptr, 0};
     EXPECT_EQ(sig[1]->getAttributeValues(&value, 1), CKR_ATTRIBUTE_SENSITIVE);
+}
+
+// PKCS#11 3.0 section 4.4: a key that needs the PIN is a private object (found
+// after C_Login, which is how libp11 knows to log in); a key the card lets
+// anyone use (PIV 9E, PIN policy never) stays public, as in OpenSC.
+TEST(TokenObjects, PrivateFollowsThePinPolicy)
+{
+    auto m = model();
+    m.keys[1].pinPolicy = drivers::PinPolicy::never;
+    auto objects = buildTokenObjects(m);
+    auto auth = withId(objects, 1);
+    ASSERT_EQ(auth.size(), 3u);
+    EXPECT_FALSE(auth[0]->isPrivate());                      // certificate
+    EXPECT_FALSE(auth[1]->isPrivate());                      // public key
+    EXPECT_TRUE(auth[2]->isPrivate());                       // PIN once
+    EXPECT_TRUE(buildTokenObjects(model())[4]->isPrivate()); // 9C, PIN always
+    auto none = withId(objects, 2);
+    ASSERT_EQ(none.size(), 2u);
+    EXPECT_EQ(none[1]->objectClass(), CKO_PRIVATE_KEY);
+    EXPECT_FALSE(none[1]->isPrivate()); // PIN never
+    CK_BBOOL value = CK_TRUE;
+    CK_ATTRIBUTE read{CKA_PRIVATE, &value, sizeof value};
+    EXPECT_EQ(none[1]->getAttributeValues(&read, 1), CKR_OK);
+    EXPECT_EQ(value, CK_FALSE);
 }
 
 TEST(TokenObjects, GarbageCertificateIsSkippedNotFatal)
