@@ -36,11 +36,12 @@ public_key() {
 # ssh_fingerprint PUBFILE : SHA256:... of an OpenSSH public key
 ssh_fingerprint() { ssh-keygen -l -E sha256 -f "$1" | awk '{ print $2 }'; }
 
-# openpgp_put_cert SLOT OUT.der : make a certificate (throwaway CA) for the
-# OpenPGP card's authentication key 03 and write it to the card (PUT DATA
-# 7F21, first occurrence = AUT in 3.x, with PW3), as a user would with
-# `gpg --card-edit` or a vendor tool; OUT.der gets the certificate
+# openpgp_put_cert SLOT OUT.der : make a certificate (by a throwaway CA,
+# whose certificate goes to OUT.der.ca.pem) for the OpenPGP card's
+# authentication key 03 and write it to the card (PUT DATA 7F21, first
+# occurrence = AUT in 3.x, with PW3), as a user would with a card tool;
+# OUT.der gets the certificate
 openpgp_put_cert() {
     public_key "$1" 03 "$work/openpgp-aut" || return 1
-    "$PY" "$CLIENT_LIB_DIR/openpgp_put_cert.py" "$work/openpgp-aut.der" "$2" "$TESSERA_OPENPGP_READER"
+    "$PY" "$CLIENT_LIB_DIR/openpgp_put_cert.py" "$work/openpgp-aut.der" "$2" "$TESSERA_OPENPGP_READER" "$2.ca.pem"
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Write an X.509 certificate for the OpenPGP card's authentication key.
 
-    openpgp_put_cert.py PUBKEY.der OUT.der READER
+    openpgp_put_cert.py PUBKEY.der OUT.der READER [CA.pem]
 
 Issues a certificate (CN "Tessera OpenPGP authentication", by a throwaway
-P-256 CA) for the public key in PUBKEY.der, writes its DER to OUT.der and to
+P-256 CA, written to CA.pem if given) for the public key in PUBKEY.der,
+writes its DER to OUT.der and to
 the card in READER: SELECT, SELECT DATA of the first 7F21 occurrence (card
 spec 3.4 section 7.2.5: the authentication key's), VERIFY PW3, PUT DATA 7F21
 (extended length), VERIFY P1=FF to drop PW3, and a reset when leaving. Used by
@@ -23,11 +24,23 @@ from smartcard import scard as sc
 ADMIN_PIN = b"12345678"
 
 
-def make_cert(pub):
+def make_ca(ca, issuer, now):
+    return (x509.CertificateBuilder().subject_name(issuer).issuer_name(issuer).public_key(ca.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(True, None), True)
+            .sign(ca, hashes.SHA256()))
+
+
+def make_cert(pub, ca_out):
     ca = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.timezone.utc)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tessera OpenPGP authentication")])
     issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tessera test CA")])
+    if ca_out:
+        with open(ca_out, "wb") as f:
+            f.write(make_ca(ca, issuer, now).public_bytes(serialization.Encoding.PEM))
     return (x509.CertificateBuilder().subject_name(name).issuer_name(issuer).public_key(pub)
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))
@@ -39,7 +52,7 @@ def make_cert(pub):
 
 def main():
     pub = serialization.load_der_public_key(open(sys.argv[1], "rb").read())
-    der = make_cert(pub).public_bytes(serialization.Encoding.DER)
+    der = make_cert(pub, sys.argv[4] if len(sys.argv) > 4 else None).public_bytes(serialization.Encoding.DER)
     open(sys.argv[2], "wb").write(der)
     hr, ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)
     assert hr == sc.SCARD_S_SUCCESS, sc.SCardGetErrorMessage(hr)
