@@ -44,6 +44,14 @@ public:
     bool resetPinState(std::uint8_t pinReference) override;
     void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) override;
 
+    // piv_admin.cpp: the card administrator (piv_management.hpp)
+    void verifyAdministrator(const SecureBytes& credential) override;
+    void unblockPin(const SecureBytes& credential, const SecureBytes& newPin) override;
+    void changeAdministrator(const SecureBytes& oldCredential, const SecureBytes& newCredential) override;
+    CardKey generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits) override;
+    std::optional<CardKey> writeCertificate(const SecureBytes& credential, ByteView id, ByteView certificate,
+                                            const CardKey* known) override;
+
     Bytes sign(const CardKey& key, ByteView input) override;
     SensitiveBytes decrypt(const CardKey& key, ByteView input) override;
     SensitiveBytes deriveEcdh(const CardKey& key, ByteView peerPoint) override;
@@ -59,6 +67,13 @@ private:
     std::optional<PublicKeyInfo> readCertificateKey(const KeySlot& slot);
     std::optional<YubiKeyMetadata> readMetadata(std::uint8_t slot);
     std::size_t readRetiredCount();
+
+    // piv_admin.cpp
+    void authenticateManagementKey(const SecureBytes& hexKey);
+    void verifyPuk(const SecureBytes& puk);
+    std::uint8_t managementAlgorithmId();
+    void describeAdministration(TokenModel& token) const;
+    void countRetiredCertificate(const KeySlot& slot);
 
     // piv_crypto.cpp
     // secretAnswer: the answer is a plaintext or shared secret (never traced).

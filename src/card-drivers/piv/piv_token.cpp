@@ -78,6 +78,7 @@ TokenModel PivCard::readIdentity()
     TokenModel token;
     identify(token);
     token.userPin = readPinInfo(kApplicationPin);
+    describeAdministration(token);
     token.keysRead = false;
     return token;
 }

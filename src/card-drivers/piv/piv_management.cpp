@@ -1,0 +1,178 @@
+// Command builders and credential handling of piv_management.hpp. Hex
+// decoding writes straight into SecureBytes, so the management key never
+// sits in an unwiped buffer; commands that carry it are marked sensitive.
+#include "card-drivers/piv/piv_management.hpp"
+
+#include <array>
+
+#include "apdu/tlv.hpp"
+#include "card-drivers/piv/piv_containers.hpp"
+#include "common/error.hpp"
+
+namespace tessera::drivers::piv {
+
+namespace {
+
+constexpr std::size_t kPukMin = 6;
+constexpr std::size_t kPukMax = 8;
+constexpr std::uint32_t kTemplateTag = 0x7C;
+constexpr std::uint32_t kPublicKeyTemplate = 0x7F49;
+
+constexpr std::array<ManagementAlgorithm, 5> kManagementAlgorithms{{
+    {0x00, crypto::BlockCipher::tdes},
+    {0x03, crypto::BlockCipher::tdes},
+    {0x08, crypto::BlockCipher::aes128},
+    {0x0A, crypto::BlockCipher::aes192},
+    {0x0C, crypto::BlockCipher::aes256},
+}};
+
+int hexValue(std::uint8_t c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool isKeyHexLength(std::size_t n)
+{
+    return n == 32 || n == 48 || n == 64;
+}
+
+apdu::Command make(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
+{
+    apdu::Command c;
+    c.ins = ins;
+    c.p1 = p1;
+    c.p2 = p2;
+    return c;
+}
+
+} // namespace
+
+CredentialKind credentialKind(const SecureBytes& credential)
+{
+    const std::size_t n = credential.size();
+    if (n >= kPukMin && n <= kPukMax) return CredentialKind::puk;
+    if (isKeyHexLength(n)) return CredentialKind::managementKey;
+    fail(Errc::pinLenRange, "PIV SO credential: a PUK (6-8 characters) or a management key (32/48/64 hex digits)");
+}
+
+SecureBytes managementKeyBytes(const SecureBytes& hexKey)
+{
+    ByteView hex = hexKey.view();
+    if (!isKeyHexLength(hex.size())) fail(Errc::pinLenRange, "PIV management key must be 32, 48 or 64 hex digits");
+    SecureBytes key;
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        const int hi = hexValue(hex[i]), lo = hexValue(hex[i + 1]);
+        if (hi < 0 || lo < 0) fail(Errc::pinLenRange, "PIV management key must be hex digits");
+        key.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
+    }
+    return key;
+}
+
+std::optional<ManagementAlgorithm> managementAlgorithm(std::uint8_t id)
+{
+    for (const auto& a : kManagementAlgorithms)
+        if (a.id == id) return a;
+    return std::nullopt;
+}
+
+apdu::Command witnessRequestCommand(std::uint8_t algorithm)
+{
+    apdu::Command c = make(0x87, algorithm, kManagementKey);
+    c.data = apdu::tlv(kTemplateTag, apdu::tlv(0x80, ByteView{}));
+    c.le = 256;
+    return c;
+}
+
+apdu::Command mutualResponseCommand(std::uint8_t algorithm, ByteView witness, ByteView challenge)
+{
+    apdu::Command c = make(0x87, algorithm, kManagementKey);
+    apdu::TlvWriter inner;
+    inner.add(0x80, witness);
+    inner.add(0x81, challenge);
+    c.data = inner.wrap(kTemplateTag);
+    c.le = 256;
+    return c;
+}
+
+Bytes dynamicTemplateItem(ByteView answer, std::uint32_t tag, std::size_t size)
+{
+    std::vector<apdu::Tlv> top = apdu::parseAll(answer);
+    if (top.size() != 1 || top[0].tag != kTemplateTag) fail(Errc::malformedResponse, "PIV answer is not one 7C");
+    for (const apdu::Tlv& t : apdu::parseAll(top[0].value)) {
+        if (t.tag != tag) continue;
+        if (t.value.size() != size) fail(Errc::malformedResponse, "PIV 7C item of the wrong length");
+        return Bytes(t.value.begin(), t.value.end());
+    }
+    fail(Errc::malformedResponse, "PIV 7C answer lacks the expected item");
+}
+
+apdu::Command generateCommand(std::uint8_t algorithm, std::uint8_t keyReference)
+{
+    apdu::Command c = make(0x47, 0x00, keyReference);
+    c.data = apdu::tlv(0xAC, apdu::tlv(0x80, ByteView(&algorithm, 1)));
+    c.le = 256;
+    return c;
+}
+
+Bytes generatedPublicKey(ByteView answer)
+{
+    std::vector<apdu::Tlv> top = apdu::parseAll(answer);
+    if (top.size() != 1 || top[0].tag != kPublicKeyTemplate)
+        fail(Errc::malformedResponse, "PIV GENERATE answer is not one 7F49 template");
+    return Bytes(top[0].value.begin(), top[0].value.end());
+}
+
+apdu::Command putDataCommand(std::uint32_t objectTag, ByteView content)
+{
+    apdu::Command c = make(0xDB, 0x3F, 0xFF);
+    apdu::TlvWriter w;
+    w.add(0x5C, apdu::encodeTag(objectTag));
+    w.add(0x53, content);
+    c.data = w.bytes();
+    return c;
+}
+
+Bytes certificateContainer(ByteView certificate)
+{
+    const std::uint8_t uncompressed = 0x00;
+    apdu::TlvWriter w;
+    w.add(0x70, certificate);
+    w.add(0x71, ByteView(&uncompressed, 1));
+    w.add(0xFE, ByteView{});
+    return w.bytes();
+}
+
+Bytes keyHistoryContent(ByteView currentAnswer, std::uint8_t onCard)
+{
+    std::uint8_t offCard = 0;
+    Bytes url;
+    if (!currentAnswer.empty()) {
+        for (const apdu::Tlv& t : apdu::parseAll(dataObjectValue(currentAnswer), true)) {
+            if (t.tag == 0xC2 && t.value.size() == 1) offCard = t.value[0];
+            if (t.tag == 0xF3) url.assign(t.value.begin(), t.value.end());
+        }
+    }
+    apdu::TlvWriter w;
+    w.addByte(0xC1, onCard);
+    w.addByte(0xC2, offCard);
+    if (!url.empty()) w.add(0xF3, url);
+    w.add(0xFE, ByteView{});
+    return w.bytes();
+}
+
+apdu::Command setManagementKeyCommand(std::uint8_t algorithm, const SecureBytes& key)
+{
+    apdu::Command c = make(0xFF, 0xFF, 0xFF);
+    c.sensitive = true;
+    c.data.reserve(3 + key.size());
+    c.data.push_back(algorithm);
+    c.data.push_back(kManagementKey);
+    c.data.push_back(static_cast<std::uint8_t>(key.size()));
+    c.data.insert(c.data.end(), key.view().begin(), key.view().end());
+    return c;
+}
+
+} // namespace tessera::drivers::piv
