@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "pkcs11/entry.hpp"
+#include "pkcs11/key_admin.hpp"
 #include "pkcs11/module.hpp"
 
 using namespace tessera;
@@ -114,10 +115,11 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_
                      CK_OBJECT_HANDLE_PTR phObject)
 {
     return guarded("C_CreateObject", [&] {
-        Module::get()->session(hSession);
+        auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         requireNonNull(phObject);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        *phObject = createTokenObject(*s, pTemplate, ulCount); // key_admin.hpp (issue 9)
+        return CKR_OK;
     });
 }
 
@@ -140,7 +142,7 @@ CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         auto o = objectOf(*s, hObject);
-        if (o->owner == 0) return s->readWrite() ? CKR_ACTION_PROHIBITED : CKR_SESSION_READ_ONLY;
+        if (o->owner == 0) return destroyTokenObject(*s, o); // key_admin.hpp (issue 9)
         std::erase(s->sessionObjects, o);
         return CKR_OK;
     });
