@@ -193,6 +193,12 @@ CK_RV destroyTokenObject(Session& s, const ObjectPtr& object)
     if (object->objectClass() != CKO_CERTIFICATE || !s.token->model.administratorLogin) return CKR_ACTION_PROHIBITED;
     const Bytes* idBytes = object->getBytes(CKA_ID);
     if (idBytes == nullptr) return CKR_ACTION_PROHIBITED;
+    {
+        // PKCS#11 3.0 section 5.7.3 has no CKR_USER_NOT_LOGGED_IN for
+        // C_DestroyObject: without the SO the object is not destroyable.
+        std::scoped_lock lock(s.slot->stateMutex);
+        if (!s.token->soLoggedIn) return CKR_ACTION_PROHIBITED;
+    }
     const Bytes id = *idBytes;
     const std::optional<drivers::CardKey> known = knownKey(s, id);
     std::optional<drivers::CardKey> key;
