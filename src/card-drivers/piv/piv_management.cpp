@@ -6,6 +6,7 @@
 #include <array>
 
 #include "apdu/tlv.hpp"
+#include "card-drivers/iso7816/iso7816_data.hpp"
 #include "card-drivers/piv/piv_containers.hpp"
 #include "common/error.hpp"
 
@@ -111,10 +112,8 @@ Bytes dynamicTemplateItem(ByteView answer, std::uint32_t tag, std::size_t size)
 
 apdu::Command generateCommand(std::uint8_t algorithm, std::uint8_t keyReference)
 {
-    apdu::Command c = make(0x47, 0x00, keyReference);
-    c.data = apdu::tlv(0xAC, apdu::tlv(0x80, ByteView(&algorithm, 1)));
-    c.le = 256;
-    return c;
+    return iso7816::generateKeyPairCommand(0x00, keyReference,
+                                           apdu::tlv(0xAC, apdu::tlv(0x80, ByteView(&algorithm, 1))));
 }
 
 Bytes generatedPublicKey(ByteView answer)
@@ -127,12 +126,10 @@ Bytes generatedPublicKey(ByteView answer)
 
 apdu::Command putDataCommand(std::uint32_t objectTag, ByteView content)
 {
-    apdu::Command c = make(0xDB, 0x3F, 0xFF);
     apdu::TlvWriter w;
     w.add(0x5C, apdu::encodeTag(objectTag));
     w.add(0x53, content);
-    c.data = w.bytes();
-    return c;
+    return iso7816::putDataCommand(iso7816::kInsPutDataBer, 0x3F, 0xFF, w.bytes());
 }
 
 Bytes certificateContainer(ByteView certificate)
