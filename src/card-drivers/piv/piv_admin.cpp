@@ -154,11 +154,29 @@ CardKey PivCard::generateKeyPair(const SecureBytes& credential, ByteView id, Key
     if (!algorithmId) fail(Errc::unsupported, "PIV has no algorithm identifier for this key type and size");
     requireManagementKey(credential);
     authenticateManagementKey(credential);
+    writeMissingIdentityObjects();
     apdu::Response r = channel_.transmit(generateCommand(*algorithmId, slot.reference));
     apdu::throwIfError(r.sw, "PIV GENERATE ASYMMETRIC KEY PAIR");
     PublicKeyInfo key = keyFromMetadata(*algorithmId, generatedPublicKey(r.data));
     log::write(log::Level::calls, std::string("PIV key generated in slot ") + std::string(slot.keyLabel));
     return makeCardKey(slot, std::move(key), std::nullopt);
+}
+
+// A card provisioned only through Tessera gets the CHUID and the CCC it lacks
+// (GET DATA answers 6A82), written in the same authenticated transaction.
+void PivCard::writeMissingIdentityObjects()
+{
+    struct Missing {
+        std::uint32_t tag;
+        std::size_t randomBytes;
+        Bytes (*content)(ByteView);
+    };
+    for (const Missing& m : {Missing{kChuidTag, 16, chuidContent}, Missing{kCccTag, 14, cccContent}}) {
+        if (channel_.transmit(getDataCommand(m.tag)).sw != 0x6A82) continue;
+        apdu::Response r = channel_.transmit(putDataCommand(m.tag, m.content(crypto::randomBytes(m.randomBytes))));
+        apdu::throwIfError(r.sw, "PIV PUT DATA CHUID/CCC");
+        log::write(log::Level::calls, m.tag == kChuidTag ? "PIV CHUID written" : "PIV CCC written");
+    }
 }
 
 // SP 800-73-4 part 1 section 3.3.2 and appendix A table 19: retired keys
@@ -192,6 +210,7 @@ std::optional<CardKey> PivCard::writeCertificate(const SecureBytes& credential, 
     const KeySlot& slot = slotForId(id);
     requireManagementKey(credential);
     authenticateManagementKey(credential);
+    if (!certificate.empty()) writeMissingIdentityObjects();
     const Bytes content = certificate.empty() ? Bytes{} : certificateContainer(certificate);
     apdu::Response r = channel_.transmit(putDataCommand(slot.containerTag, content));
     apdu::throwIfError(r.sw, "PIV PUT DATA");

@@ -74,6 +74,7 @@ private:
     std::uint8_t managementAlgorithmId();
     void describeAdministration(TokenModel& token) const;
     void countRetiredCertificate(const KeySlot& slot);
+    void writeMissingIdentityObjects();
 
     // piv_crypto.cpp
     // secretAnswer: the answer is a plaintext or shared secret (never traced).

@@ -160,6 +160,38 @@ Bytes keyHistoryContent(ByteView currentAnswer, std::uint8_t onCard)
     return w.bytes();
 }
 
+Bytes chuidContent(ByteView random16)
+{
+    // FASC-N of a card without an agency (all zeros, BCD with parity), the
+    // value yubico-piv-tool's set-chuid writes; expiry 2030-12-31.
+    const Bytes fascn = fromHex("D4E739DA739CED39CE739D836858210842108421C84210C3EB");
+    const std::string expiry = "20301231";
+    apdu::TlvWriter w;
+    w.add(0x30, fascn);
+    w.add(0x34, random16);
+    w.add(0x35, ByteView(reinterpret_cast<const std::uint8_t*>(expiry.data()), expiry.size()));
+    w.add(0x3E, ByteView{});
+    w.add(0xFE, ByteView{});
+    return w.bytes();
+}
+
+Bytes cccContent(ByteView random14)
+{
+    Bytes id = fromHex("A000000116FF02"); // GSC-IS RID, manufacturer FF, card type 02 (Java card)
+    id.insert(id.end(), random14.begin(), random14.end());
+    const std::uint8_t v21 = 0x21, zero = 0x00, model = 0x10;
+    apdu::TlvWriter w;
+    w.add(0xF0, id);
+    w.add(0xF1, ByteView(&v21, 1));   // capability container version
+    w.add(0xF2, ByteView(&v21, 1));   // capability grammar version
+    w.add(0xF3, ByteView{});          // applications CardURL
+    w.add(0xF4, ByteView(&zero, 1));  // PKCS#15: no
+    w.add(0xF5, ByteView(&model, 1)); // registered data model number
+    for (std::uint32_t tag : {0xF6u, 0xF7u, 0xFAu, 0xFBu, 0xFCu, 0xFDu, 0xFEu})
+        w.add(tag, ByteView{});
+    return w.bytes();
+}
+
 apdu::Command setManagementKeyCommand(std::uint8_t algorithm, const SecureBytes& key)
 {
     apdu::Command c = make(0xFF, 0xFF, 0xFF);

@@ -71,6 +71,16 @@ Bytes certificateContainer(ByteView certificate);
 // Throws Error(malformedResponse) when currentAnswer cannot be parsed.
 Bytes keyHistoryContent(ByteView currentAnswer, std::uint8_t onCard);
 
+// Part 1 appendix A table 9 (CHUID) and table 8 (CCC), written when a card
+// provisioned through Tessera has none, so that other middleware recognises
+// it (OpenSC, Windows): the CHUID with the FASC-N yubico-piv-tool writes, a
+// random GUID, an expiry date and no signature; the CCC with a random card
+// identifier under the GSC-IS RID and version 21 fields. `random` supplies
+// 16 (CHUID) or 14 (CCC) bytes.
+inline constexpr std::uint32_t kCccTag = 0x5FC107;
+Bytes chuidContent(ByteView random16);
+Bytes cccContent(ByteView random14);
+
 // YubiKey SET MANAGEMENT KEY: 00 FF FF FF { alg, 9B, length, key } (sensitive).
 apdu::Command setManagementKeyCommand(std::uint8_t algorithm, const SecureBytes& key);
 

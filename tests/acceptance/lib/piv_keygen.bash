@@ -46,6 +46,8 @@ else
 fi
 if ypt -a status 2>&1 | grep -q 'Slot 9a'; then fail "slot 9a changed after the refused login"; else pass "9a untouched"; fi
 
+check "the empty card has no CHUID yet" sh -c "yubico-piv-tool -r '${TESSERA_PIV_READER:-}' -a status | grep -q 'CHUID:.*No data'"
+
 # gen ID KEYTYPE MECHANISM SIGFORMAT : generate, then sign with the new key
 # (user login; 9C asks for the PIN again) and verify with OpenSSL.
 gen() {
@@ -60,6 +62,7 @@ gen() {
 gen 01 rsa:2048 SHA256-RSA-PKCS
 gen 02 EC:prime256v1 ECDSA-SHA256
 gen 03 EC:secp384r1 ECDSA-SHA256
+check "CHUID and CCC written with the first key" sh -c "yubico-piv-tool -r '${TESSERA_PIV_READER:-}' -a status >'$work/status' && grep -q 'CHUID:.*3019d4e739da' '$work/status' && grep -q 'CCC:.*f015a000000116ff02' '$work/status'"
 
 echo "-- certificate for the 9A key, written through Tessera"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" \

@@ -10,6 +10,7 @@
 
 #include "apdu/tlv.hpp"
 #include "card-drivers/piv/piv_card.hpp"
+#include "card-drivers/piv/piv_containers.hpp"
 #include "card-drivers/piv/piv_management.hpp"
 #include "common/error.hpp"
 #include "crypto/crypto.hpp"
@@ -162,6 +163,26 @@ TEST(PivManagementCommands, HostileAnswers)
               Errc::malformedResponse);
     EXPECT_EQ(errcOf([] { dynamicTemplateItem(fromHex("7D0A80081122334455667788"), 0x80, 8); }),
               Errc::malformedResponse);
+}
+
+// The CHUID and CCC Tessera writes parse as the token read expects, and the
+// key history keeps C2 and the URL of the card's own object.
+TEST(PivManagementCommands, IdentityObjectsAndKeyHistory)
+{
+    const Bytes guid = fromHex("00112233445566778899AABBCCDDEEFF");
+    const Bytes chuidAnswer = apdu::tlv(0x53, chuidContent(guid));
+    const Chuid chuid = parseChuid(chuidAnswer);
+    EXPECT_EQ(toHex(chuid.guid), toHex(guid));
+    EXPECT_EQ(chuid.fascn.size(), 25u);
+    const Bytes ccc = cccContent(Bytes(14, 0x5A));
+    EXPECT_EQ(toHex(ccc).substr(0, 18), "F015A000000116FF02");
+    EXPECT_EQ(apdu::parseAll(ccc).size(), 13u);
+
+    EXPECT_EQ(toHex(keyHistoryContent({}, 3)), "C10103C20100FE00");
+    const Bytes theirs = fromHex("530DC10101C20102F303414243FE00");
+    EXPECT_EQ(toHex(keyHistoryContent(theirs, 5)), "C10105C20102F303414243FE00");
+    EXPECT_EQ(parseKeyHistoryOnCardCount(apdu::tlv(0x53, keyHistoryContent(theirs, 5))), 5u);
+    EXPECT_EQ(errcOf([] { keyHistoryContent(fromHex("5305C10101"), 1); }), Errc::malformedResponse);
 }
 
 // CHANGE REFERENCE DATA 81 from the PUK to itself checks it; the card's
