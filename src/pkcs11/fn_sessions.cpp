@@ -137,7 +137,7 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
             changeAdministrator(*s, oldPin, newPin);
             return CKR_OK;
         }
-        if (!so && !user && s->token->model.administratorLogin) {
+        if (!so && (!user || isYkcs11PukForm(oldPin)) && s->token->model.administratorLogin) {
             setPinPublic(*s, oldPin, newPin);
             return CKR_OK;
         }

@@ -92,19 +92,48 @@ void changeAdministrator(Session& session, const SecureBytes& oldCredential, con
     session.token->soPin = newCredential;
 }
 
+namespace {
+
+// ykcs11's C_SetPIN forms: "puk:PUK" as the old PIN changes the PUK, and
+// with "pin:NEW" as the new one unblocks the PIN.
+std::optional<SecureBytes> withoutPrefix(const SecureBytes& value, std::string_view prefix)
+{
+    const ByteView v = value.view();
+    if (v.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), v.begin())) return std::nullopt;
+    return SecureBytes(v.subspan(prefix.size()));
+}
+
+void setPinOnCard(drivers::Card& card, std::uint8_t reference, const SecureBytes& oldPin, const SecureBytes& newPin)
+{
+    if (auto puk = withoutPrefix(oldPin, "puk:")) {
+        if (auto pin = withoutPrefix(newPin, "pin:"))
+            card.unblockPin(*puk, *pin);
+        else
+            card.changeAdministrator(*puk, newPin);
+        return;
+    }
+    // A blocked PIN cannot be changed; the one thing C_SetPIN can then mean
+    // is the PUK and a new PIN (OpenSC's "set_pin_in_unlogged_session").
+    if (card.readPinInfo(reference).triesLeft == 0)
+        card.unblockPin(oldPin, newPin);
+    else
+        card.changePin(reference, oldPin, newPin);
+}
+
+} // namespace
+
+bool isYkcs11PukForm(const SecureBytes& oldPin)
+{
+    return withoutPrefix(oldPin, "puk:").has_value();
+}
+
 void setPinPublic(Session& session, const SecureBytes& oldPin, const SecureBytes& newPin)
 {
     const std::uint8_t reference = session.token->model.userPin.reference;
     try {
         session.slot->withCard(session.token, [&](apdu::Channel& ch, drivers::Card& card) {
             return drivers::withAdministrator(ch, card, [&] {
-                // A blocked PIN cannot be changed; the one thing C_SetPIN can
-                // then mean is the PUK and a new PIN (OpenSC's
-                // "set_pin_in_unlogged_session" unblock style).
-                if (card.readPinInfo(reference).triesLeft == 0)
-                    card.unblockPin(oldPin, newPin);
-                else
-                    card.changePin(reference, oldPin, newPin);
+                setPinOnCard(card, reference, oldPin, newPin);
                 return 0;
             });
         });

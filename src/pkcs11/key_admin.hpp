@@ -21,7 +21,10 @@ void changeAdministrator(Session& session, const SecureBytes& oldCredential, con
 // C_SetPIN with nobody logged in: changes the user PIN, or, when the card
 // says the PIN is blocked, takes `oldPin` as the PUK and unblocks it
 // (pkcs11-tool --unlock-pin).
+// ykcs11's forms work too, in a public or a user session: old "puk:PUK"
+// changes the PUK, and with new "pin:NEW" unblocks the PIN.
 void setPinPublic(Session& session, const SecureBytes& oldPin, const SecureBytes& newPin);
+bool isYkcs11PukForm(const SecureBytes& oldPin);
 
 // Runs op(card, credential) with the logged-in administrator's credential,
 // by admin_rule.hpp. CKR_USER_NOT_LOGGED_IN without such an SO login.

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Issue 9, PIV PINs through PKCS#11 as pkcs11-tool drives them (README: "PIV
-# credentials"): --change-pin in a public session changes the PIN; a PIN
+# credentials"): --change-pin (a user login, then C_SetPIN) changes the PIN; a PIN
 # blocked by three wrong tries is unblocked by --unlock-pin --puk (C_SetPIN
 # with the PUK as the old PIN, no login: the card says the PIN is blocked);
 # CKU_SO with the PUK: --init-pin (C_InitPIN = RESET RETRY COUNTER) and
 # --change-pin (C_SetPIN = the PUK); CKU_SO with the management key:
-# --change-pin sets a new management key (YubiKey SET MANAGEMENT KEY).
+# --change-pin sets a new management key (YubiKey SET MANAGEMENT KEY); and
+# ykcs11's "puk:"/"pin:" C_SetPIN forms.
 # yubico-piv-tool checks what the card ends up with.
 # sandbox-args: --piv=yubikey --openpgp=none
 # sandbox-timeout: 300
@@ -58,6 +59,27 @@ check "--change-pin as SO changes the PUK" p11 --login --login-type so --so-pin 
 expect_rv CKR_PIN_INCORRECT "SO login with the old PUK" p11 --login --login-type so --so-pin "$PUK" --init-pin --new-pin 223344
 check "the PUK back" p11 --login --login-type so --so-pin 87654321 --change-pin --new-pin "$PUK"
 check "the PIN back" p11 --change-pin --pin 223344 --new-pin 123456
+
+echo "-- ykcs11's forms: old PIN \"puk:PUK\" changes the PUK; with new \"pin:NEW\" unblocks"
+# setpin OLD NEW [USER_PIN] : C_SetPIN through PyKCS11 in a R/W session, after
+# a user login when USER_PIN is given (pkcs11-tool would log in with OLD)
+setpin() {
+    "$PY" - "$TESSERA_MODULE" "$slot" "$@" <<'PYEOF'
+import sys, PyKCS11
+from PyKCS11.LowLevel import CKF_RW_SESSION, CKF_SERIAL_SESSION, CKU_USER
+lib = PyKCS11.PyKCS11Lib()
+lib.load(sys.argv[1])
+s = lib.openSession(int(sys.argv[2], 16), CKF_SERIAL_SESSION | CKF_RW_SESSION)
+if len(sys.argv) > 5:
+    s.login(sys.argv[5], CKU_USER)
+s.setPin(sys.argv[3], sys.argv[4])
+PYEOF
+}
+check "C_SetPIN(puk:PUK, NEW) in a user session changes the PUK" setpin "puk:$PUK" 11112222 123456
+check "the new PUK works as SO" p11 --login --login-type so --so-pin 11112222 --init-pin --new-pin 445566
+check "C_SetPIN(puk:PUK, pin:NEW) unblocks and sets the PIN" setpin "puk:11112222" "pin:123456"
+check "login with that PIN" login_ok 123456
+check "the PUK back" setpin "puk:11112222" "$PUK"
 
 echo "-- CKU_SO with the management key changes the management key"
 check "--change-pin as SO (management key)" p11 --login --login-type so --so-pin "$KEY" --change-pin --new-pin "$NEW_KEY"
