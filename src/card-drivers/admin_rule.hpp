@@ -31,4 +31,36 @@ template <typename Op> auto withAdministrator(apdu::Channel& channel, Card& card
     }
 }
 
+// PIN and PUK changes (CHANGE REFERENCE DATA, RESET RETRY COUNTER) leave no
+// management key authenticated; what they might leave is a verified PIN. They
+// end as the PIN rule does: VERIFY P1=FF for `pinReference`, and a card reset
+// only when the card cannot do that (a reset also disturbs every other
+// application's session on the card).
+template <typename Op>
+auto withPinChange(apdu::Channel& channel, Card& card, std::uint8_t pinReference, Op&& op) -> decltype(op())
+{
+    apdu::Transaction tx(channel);
+    card.select();
+    std::this_thread::sleep_for(kInFlightDrain);
+    auto finish = [&] {
+        bool reset = false;
+        try {
+            reset = card.resetPinState(pinReference);
+        } catch (...) {
+        }
+        tx.end(!reset);
+    };
+    try {
+        auto result = op();
+        finish();
+        return result;
+    } catch (...) {
+        try {
+            finish();
+        } catch (...) {
+        }
+        throw;
+    }
+}
+
 } // namespace tessera::drivers

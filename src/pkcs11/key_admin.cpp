@@ -132,7 +132,7 @@ void setPinPublic(Session& session, const SecureBytes& oldPin, const SecureBytes
     const std::uint8_t reference = session.token->model.userPin.reference;
     try {
         session.slot->withCard(session.token, [&](apdu::Channel& ch, drivers::Card& card) {
-            return drivers::withAdministrator(ch, card, [&] {
+            return drivers::withPinChange(ch, card, reference, [&] {
                 setPinOnCard(card, reference, oldPin, newPin);
                 return 0;
             });
