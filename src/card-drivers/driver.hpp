@@ -47,6 +47,15 @@ struct CardKey {
     bool rsaDecryptReturnsPaddedBlock = true; // PIV: raw block; OpenPGP: card strips PKCS#1
 };
 
+// A private key to import (C_CreateObject of CKO_PRIVATE_KEY): RSA as its CRT
+// parts (e = 65537), EC as its scalar. Secret: page-backed and wiped.
+struct PrivateKeyMaterial {
+    KeyAlgorithm algorithm = KeyAlgorithm::rsa;
+    unsigned bits = 0;                 // modulus or field size
+    SensitiveBytes p, q, dp, dq, qinv; // RSA, big-endian
+    SensitiveBytes scalar;             // EC, big-endian
+};
+
 struct PinInfo {
     std::uint8_t reference = 0x80; // the PIN C_Login(CKU_USER) verifies (PIV 80, OpenPGP 82)
     int triesLeft = -1;            // -1 unknown
@@ -135,6 +144,9 @@ public:
     // CardKey::id numbering); returns the new key (public part known).
     // Error(dataInvalid) when no slot has that id.
     virtual CardKey generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits);
+    // Imports a private key into the slot `id` names (a vendor extension:
+    // YubiKey IMPORT KEY); returns the slot's key as the card now reports it.
+    virtual std::optional<CardKey> importKey(const SecureBytes& credential, ByteView id, const PrivateKeyMaterial& key);
     // Stores (or, with an empty certificate, deletes) the certificate of the
     // slot `id` names; returns that slot's key as the card now reports it
     // (nullopt: no key known there). `known` is the key Tessera knows
@@ -172,6 +184,11 @@ inline void Card::changeAdministrator(const SecureBytes&, const SecureBytes&)
 inline CardKey Card::generateKeyPair(const SecureBytes&, ByteView, KeyAlgorithm, unsigned)
 {
     throw Error(Errc::unsupported, "the card cannot generate keys through this module yet");
+}
+
+inline std::optional<CardKey> Card::importKey(const SecureBytes&, ByteView, const PrivateKeyMaterial&)
+{
+    throw Error(Errc::unsupported, "the card cannot import keys (no import extension)");
 }
 
 inline std::optional<CardKey> Card::writeCertificate(const SecureBytes&, ByteView, ByteView, const CardKey*)

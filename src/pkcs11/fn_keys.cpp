@@ -1,5 +1,6 @@
 // Key and certificate management on the card (PKCS#11 3.0 sections 5.7
-// C_CreateObject / C_DestroyObject for token objects, 5.14 C_GenerateKeyPair),
+// C_CreateObject of certificates and private keys (import) / C_DestroyObject
+// for token objects, 5.14 C_GenerateKeyPair),
 // for the SO of key_admin.hpp. The card slot is chosen by CKA_ID, numbered
 // as OpenSC and ykcs11 number PIV keys (01-04: 9A 9C 9D 9E; 05-18: retired
 // 82-95). Labels and other attributes a PIV card cannot store are ignored.
@@ -53,6 +54,18 @@ Bytes requiredId(const CK_ATTRIBUTE* first, CK_ULONG firstCount, const CK_ATTRIB
     return Bytes(v.begin(), v.end());
 }
 
+// PIV RSA keys have e = 65537 (SP 800-78-4 section 3.1; YubiKey import too).
+void checkPublicExponent(const CK_ATTRIBUTE* e)
+{
+    if (e == nullptr) return;
+    ByteView v = attributeBytes(*e);
+    while (!v.empty() && v[0] == 0)
+        v = v.subspan(1);
+    const Bytes f4{0x01, 0x00, 0x01};
+    if (!std::equal(v.begin(), v.end(), f4.begin(), f4.end()))
+        failRv(CKR_ATTRIBUTE_VALUE_INVALID, "PIV RSA keys have e = 65537 only");
+}
+
 struct KeySpec {
     drivers::KeyAlgorithm algorithm = drivers::KeyAlgorithm::rsa;
     unsigned bits = 0;
@@ -67,14 +80,7 @@ KeySpec keySpec(const CK_MECHANISM& mechanism, const CK_ATTRIBUTE* pub, CK_ULONG
         const CK_ATTRIBUTE* bits = findAttribute(pub, pubCount, CKA_MODULUS_BITS);
         if (bits == nullptr) failRv(CKR_TEMPLATE_INCOMPLETE, "CKA_MODULUS_BITS missing");
         spec.bits = static_cast<unsigned>(templateUlong(*bits));
-        if (const CK_ATTRIBUTE* e = findAttribute(pub, pubCount, CKA_PUBLIC_EXPONENT)) {
-            ByteView v = attributeBytes(*e);
-            while (!v.empty() && v[0] == 0)
-                v = v.subspan(1);
-            const Bytes f4{0x01, 0x00, 0x01};
-            if (!std::equal(v.begin(), v.end(), f4.begin(), f4.end()))
-                failRv(CKR_ATTRIBUTE_VALUE_INVALID, "PIV cards generate RSA keys with e = 65537 only");
-        }
+        checkPublicExponent(findAttribute(pub, pubCount, CKA_PUBLIC_EXPONENT));
         return spec;
     }
     if (mechanism.mechanism == CKM_EC_KEY_PAIR_GEN) {
@@ -150,17 +156,73 @@ CK_RV generateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR mechanism, CK
 
 namespace tessera::pkcs11 {
 
+namespace {
+
+// C_CreateObject of a CKO_PRIVATE_KEY: the key's secret parts go straight
+// into SensitiveBytes, and the card imports them (YubiKey IMPORT KEY; plain
+// PIV cards answer CKR_FUNCTION_NOT_SUPPORTED).
+CK_OBJECT_HANDLE importPrivateKey(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG count)
+{
+    drivers::PrivateKeyMaterial key;
+    const CK_ATTRIBUTE* type = findAttribute(templ, count, CKA_KEY_TYPE);
+    if (type == nullptr) failRv(CKR_TEMPLATE_INCOMPLETE, "CKA_KEY_TYPE missing");
+    auto secret = [&](CK_ATTRIBUTE_TYPE t, SensitiveBytes& out) {
+        const CK_ATTRIBUTE* a = findAttribute(templ, count, t);
+        if (a == nullptr) failRv(CKR_TEMPLATE_INCOMPLETE, "a private key part is missing");
+        const ByteView v = attributeBytes(*a);
+        out.assign(v.begin(), v.end());
+    };
+    if (templateUlong(*type) == CKK_RSA) {
+        const CK_ATTRIBUTE* modulus = findAttribute(templ, count, CKA_MODULUS);
+        if (modulus == nullptr) failRv(CKR_TEMPLATE_INCOMPLETE, "CKA_MODULUS missing");
+        ByteView n = attributeBytes(*modulus);
+        while (!n.empty() && n[0] == 0)
+            n = n.subspan(1);
+        key.bits = static_cast<unsigned>(n.size() * 8);
+        checkPublicExponent(findAttribute(templ, count, CKA_PUBLIC_EXPONENT));
+        secret(CKA_PRIME_1, key.p);
+        secret(CKA_PRIME_2, key.q);
+        secret(CKA_EXPONENT_1, key.dp);
+        secret(CKA_EXPONENT_2, key.dq);
+        secret(CKA_COEFFICIENT, key.qinv);
+    } else if (templateUlong(*type) == CKK_EC) {
+        CK_MECHANISM ec{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+        const KeySpec spec = keySpec(ec, templ, count);
+        key.algorithm = spec.algorithm;
+        key.bits = spec.bits;
+        secret(CKA_VALUE, key.scalar);
+    } else {
+        failRv(CKR_ATTRIBUTE_VALUE_INVALID, "PIV imports RSA and EC keys");
+    }
+    const Bytes id = requiredId(templ, count, nullptr, 0);
+    requireWritable(s);
+    s.slot->ensureObjects(s.token);
+    std::optional<drivers::CardKey> imported;
+    templateErrors([&] {
+        runAsAdministrator(s, [&](drivers::Card& card, const SecureBytes& credential) {
+            imported = card.importKey(credential, id, key);
+        });
+        return 0;
+    });
+    const CK_OBJECT_HANDLE h = objectFor(s, refreshKeyObjects(s, id, imported), CKO_PRIVATE_KEY);
+    if (h == 0) failRv(CKR_DEVICE_ERROR, "the card does not report the imported key");
+    return h;
+}
+
+} // namespace
+
 // C_CreateObject of an X.509 certificate: stored in the certificate container
 // of the slot CKA_ID names (SP 800-73-4 part 1 table 4b).
 CK_OBJECT_HANDLE createTokenObject(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG count)
 {
     const CK_ATTRIBUTE* cls = findAttribute(templ, count, CKA_CLASS);
     if (cls == nullptr) failRv(CKR_TEMPLATE_INCOMPLETE, "CKA_CLASS missing");
+    requireTokenObject(templ, count);
+    if (templateUlong(*cls) == CKO_PRIVATE_KEY) return importPrivateKey(s, templ, count);
     if (templateUlong(*cls) != CKO_CERTIFICATE)
-        failRv(CKR_FUNCTION_NOT_SUPPORTED, "only certificates can be stored on this card through Tessera");
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "only certificates and private keys can be stored on this card");
     if (const CK_ATTRIBUTE* t = findAttribute(templ, count, CKA_CERTIFICATE_TYPE); t && templateUlong(*t) != CKC_X_509)
         failRv(CKR_ATTRIBUTE_VALUE_INVALID, "only X.509 certificates");
-    requireTokenObject(templ, count);
     const CK_ATTRIBUTE* value = findAttribute(templ, count, CKA_VALUE);
     if (value == nullptr) failRv(CKR_TEMPLATE_INCOMPLETE, "CKA_VALUE missing");
     const ByteView der = attributeBytes(*value);

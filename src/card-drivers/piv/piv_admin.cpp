@@ -179,6 +179,28 @@ void PivCard::writeMissingIdentityObjects()
     }
 }
 
+// YubiKey IMPORT KEY (a PIV extension: plain PIV cards have no key import);
+// the key as the card then reports it comes from GET METADATA.
+std::optional<CardKey> PivCard::importKey(const SecureBytes& credential, ByteView id, const PrivateKeyMaterial& key)
+{
+    const KeySlot& slot = slotForId(id);
+    if (!quirks_.yubikey) fail(Errc::unsupported, "this PIV card has no key import (a YubiKey extension)");
+    const std::optional<std::uint8_t> algorithmId = algorithmIdFor(key.algorithm, key.bits);
+    if (!algorithmId || key.algorithm == KeyAlgorithm::ed25519 || key.algorithm == KeyAlgorithm::x25519)
+        fail(Errc::unsupported, "PIV imports RSA and P-256/P-384 keys");
+    requireManagementKey(credential);
+    apdu::Command command = importKeyCommand(*algorithmId, slot.reference, key); // checks sizes before any APDU
+    struct WipeOnExit {
+        Bytes& bytes;
+        ~WipeOnExit() { secureWipe(bytes.data(), bytes.size()); }
+    } wipe{command.data};
+    authenticateManagementKey(credential);
+    writeMissingIdentityObjects();
+    apdu::throwIfError(iso7816::transmitSecret(channel_, command).sw, "YubiKey IMPORT KEY");
+    log::write(log::Level::calls, std::string("PIV key imported into slot ") + std::string(slot.keyLabel));
+    return readSlot(slot);
+}
+
 // SP 800-73-4 part 1 section 3.3.2 and appendix A table 19: retired keys
 // with on-card certificates are numbered from 82, and readers (OpenSC, and
 // Tessera's own token read) look only at the first C1 of them. A certificate

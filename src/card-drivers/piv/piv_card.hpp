@@ -51,6 +51,8 @@ public:
     CardKey generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits) override;
     std::optional<CardKey> writeCertificate(const SecureBytes& credential, ByteView id, ByteView certificate,
                                             const CardKey* known) override;
+    std::optional<CardKey> importKey(const SecureBytes& credential, ByteView id,
+                                     const PrivateKeyMaterial& key) override;
 
     Bytes sign(const CardKey& key, ByteView input) override;
     SensitiveBytes decrypt(const CardKey& key, ByteView input) override;

@@ -192,6 +192,45 @@ Bytes cccContent(ByteView random14)
     return w.bytes();
 }
 
+namespace {
+
+// tag, length, value left-padded with zeros to `size`, straight into the
+// command's (reserved, later wiped) data field: no other copy of the secret.
+void addPadded(Bytes& out, std::uint8_t tag, const SensitiveBytes& value, std::size_t size)
+{
+    std::size_t skip = 0;
+    while (skip < value.size() && value.size() - skip > size && value[skip] == 0)
+        ++skip; // a DER-style leading zero
+    if (value.size() - skip > size) fail(Errc::dataInvalid, "private key part longer than the key size");
+    out.push_back(tag);
+    const Bytes length = apdu::encodeLength(size); // BER: 81 xx from 128 bytes on
+    out.insert(out.end(), length.begin(), length.end());
+    out.insert(out.end(), size - (value.size() - skip), 0x00);
+    out.insert(out.end(), value.begin() + static_cast<std::ptrdiff_t>(skip), value.end());
+}
+
+} // namespace
+
+apdu::Command importKeyCommand(std::uint8_t algorithm, std::uint8_t keyReference, const PrivateKeyMaterial& key)
+{
+    apdu::Command c = make(0xFE, algorithm, keyReference);
+    c.sensitive = true;
+    if (key.algorithm == KeyAlgorithm::rsa) {
+        const std::size_t half = key.bits / 16;
+        c.data.reserve(5 * (half + 4));
+        addPadded(c.data, 0x01, key.p, half);
+        addPadded(c.data, 0x02, key.q, half);
+        addPadded(c.data, 0x03, key.dp, half);
+        addPadded(c.data, 0x04, key.dq, half);
+        addPadded(c.data, 0x05, key.qinv, half);
+    } else {
+        const std::size_t field = (key.bits + 7) / 8;
+        c.data.reserve(field + 4);
+        addPadded(c.data, 0x06, key.scalar, field);
+    }
+    return c;
+}
+
 apdu::Command setManagementKeyCommand(std::uint8_t algorithm, const SecureBytes& key)
 {
     apdu::Command c = make(0xFF, 0xFF, 0xFF);

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "apdu/apdu.hpp"
+#include "card-drivers/driver.hpp"
 #include "common/bytes.hpp"
 #include "common/secure_bytes.hpp"
 #include "crypto/crypto.hpp"
@@ -80,6 +81,12 @@ Bytes keyHistoryContent(ByteView currentAnswer, std::uint8_t onCard);
 inline constexpr std::uint32_t kCccTag = 0x5FC107;
 Bytes chuidContent(ByteView random16);
 Bytes cccContent(ByteView random14);
+
+// YubiKey IMPORT KEY: 00 FE algorithm key { 01 p, 02 q, 03 dp, 04 dq, 05
+// qinv } (each left-padded to half the modulus) or { 06 scalar } (padded to
+// the field size); marked sensitive. Throws Error(dataInvalid) when a part
+// is longer than its size.
+apdu::Command importKeyCommand(std::uint8_t algorithm, std::uint8_t keyReference, const PrivateKeyMaterial& key);
 
 // YubiKey SET MANAGEMENT KEY: 00 FF FF FF { alg, 9B, length, key } (sensitive).
 apdu::Command setManagementKeyCommand(std::uint8_t algorithm, const SecureBytes& key);

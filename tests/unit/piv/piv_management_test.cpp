@@ -185,6 +185,34 @@ TEST(PivManagementCommands, IdentityObjectsAndKeyHistory)
     EXPECT_EQ(errcOf([] { keyHistoryContent(fromHex("5305C10101"), 1); }), Errc::malformedResponse);
 }
 
+// IMPORT KEY: parts left-padded to their size with BER lengths (81 80 for
+// the 128-byte halves of RSA 2048), DER leading zeros dropped, too long refused.
+TEST(PivManagementCommands, ImportKeyEncoding)
+{
+    PrivateKeyMaterial ec;
+    ec.algorithm = KeyAlgorithm::ecP256;
+    ec.bits = 256;
+    ec.scalar.assign(31, 0x42);
+    apdu::Command c = importKeyCommand(0x11, 0x9D, ec);
+    EXPECT_TRUE(c.sensitive);
+    EXPECT_EQ(toHex(c.data), "062000" + toHex(Bytes(31, 0x42)));
+    PrivateKeyMaterial rsa;
+    rsa.bits = 2048;
+    for (SensitiveBytes* part : {&rsa.p, &rsa.q, &rsa.dp, &rsa.dq, &rsa.qinv})
+        part->assign(128, 0x33);
+    rsa.p.insert(rsa.p.begin(), 0x00); // DER INTEGER style
+    c = importKeyCommand(0x07, 0x9A, rsa);
+    ASSERT_EQ(c.data.size(), 5u * (3 + 128));
+    auto items = apdu::parseAll(c.data);
+    ASSERT_EQ(items.size(), 5u);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        EXPECT_EQ(items[i].tag, i + 1);
+        EXPECT_EQ(items[i].value.size(), 128u);
+    }
+    ec.scalar.assign(33, 0x01);
+    EXPECT_EQ(errcOf([&] { importKeyCommand(0x11, 0x9D, ec); }), Errc::dataInvalid);
+}
+
 // CHANGE REFERENCE DATA 81 from the PUK to itself checks it; the card's
 // counter comes back with a wrong one.
 TEST(PivAdministrator, PukLoginAndUnblock)
