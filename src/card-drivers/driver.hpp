@@ -49,6 +49,15 @@ struct CardKey {
     bool operator==(const CardKey&) const = default; // the persistent cache compares keys
 };
 
+// A private key to import (C_CreateObject of CKO_PRIVATE_KEY): RSA as its CRT
+// parts (e = 65537), EC as its scalar. Secret: page-backed and wiped.
+struct PrivateKeyMaterial {
+    KeyAlgorithm algorithm = KeyAlgorithm::rsa;
+    unsigned bits = 0;                 // modulus or field size
+    SensitiveBytes p, q, dp, dq, qinv; // RSA, big-endian
+    SensitiveBytes scalar;             // EC, big-endian
+};
+
 struct PinInfo {
     std::uint8_t reference = 0x80; // the PIN C_Login(CKU_USER) verifies (PIV 80, OpenPGP 82)
     int triesLeft = -1;            // -1 unknown
@@ -71,6 +80,13 @@ struct TokenModel {
     // nullopt when the card has none that can be verified on its own (PIV).
     std::optional<PinInfo> soPin;
     std::vector<CardKey> keys;
+    // C_Login(CKU_SO) takes the card administrator's credential, checked by
+    // Card::verifyAdministrator (PIV: the management key or the PUK), and
+    // the card generates keys and stores certificates (Card::generateKeyPair ...).
+    bool administratorLogin = false;
+    // Key pairs Card::generateKeyPair can make (for the mechanism list).
+    unsigned rsaGenerateMinBits = 0, rsaGenerateMaxBits = 0; // 0: no RSA generation
+    unsigned ecGenerateMinBits = 0, ecGenerateMaxBits = 0;   // 0: no EC generation
     // false after Card::readIdentity(): keys (and the objects built from them)
     // come later from Card::readKeys(), when an application first looks.
     bool keysRead = true;
@@ -129,6 +145,33 @@ public:
         throw Error(Errc::unsupported, "the card has no SO PIN to initialise the user PIN with");
     }
 
+    // ---- Card administration (PIV: the management key and the PUK). Each
+    // runs inside the caller's transaction after select(), authenticates with
+    // `credential` (what C_Login(CKU_SO) was given) and does its work; the
+    // caller ends the transaction with a card reset, so nothing the
+    // credential unlocked survives it. Wrong credential: Error(pinIncorrect /
+    // authenticationFailed / pinLocked) before anything is written. The
+    // defaults: Error(unsupported).
+    // C_Login(CKU_SO): checks the credential.
+    virtual void verifyAdministrator(const SecureBytes& credential);
+    // Unblocks the user PIN and sets it (PIV: RESET RETRY COUNTER with the PUK).
+    virtual void unblockPin(const SecureBytes& credential, const SecureBytes& newPin);
+    // C_SetPIN in an SO session: a new administrator credential of the same kind.
+    virtual void changeAdministrator(const SecureBytes& oldCredential, const SecureBytes& newCredential);
+    // Generates a key pair on the card in the slot that `id` names (the
+    // CardKey::id numbering); returns the new key (public part known).
+    // Error(dataInvalid) when no slot has that id.
+    virtual CardKey generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits);
+    // Imports a private key into the slot `id` names (a vendor extension:
+    // YubiKey IMPORT KEY); returns the slot's key as the card now reports it.
+    virtual std::optional<CardKey> importKey(const SecureBytes& credential, ByteView id, const PrivateKeyMaterial& key);
+    // Stores (or, with an empty certificate, deletes) the certificate of the
+    // slot `id` names; returns that slot's key as the card now reports it
+    // (nullopt: no key known there). `known` is the key Tessera knows
+    // in that slot, kept when the card cannot report a key without a certificate.
+    virtual std::optional<CardKey> writeCertificate(const SecureBytes& credential, ByteView id, ByteView certificate,
+                                                    const CardKey* known);
+
     // Private-key operations; the PIN, when needed, is already verified.
     // sign(): RSA input per key.rsaSignInput; EC input is the hash; returns
     // RSA signature or raw r||s (each half field-size, leading zeros kept).
@@ -140,6 +183,36 @@ public:
     // returns the shared secret (x coordinate).
     virtual SensitiveBytes deriveEcdh(const CardKey& key, ByteView peerPoint) = 0;
 };
+
+inline void Card::verifyAdministrator(const SecureBytes&)
+{
+    throw Error(Errc::unsupported, "the card has no administrator credential");
+}
+
+inline void Card::unblockPin(const SecureBytes&, const SecureBytes&)
+{
+    throw Error(Errc::unsupported, "the card cannot unblock its PIN this way");
+}
+
+inline void Card::changeAdministrator(const SecureBytes&, const SecureBytes&)
+{
+    throw Error(Errc::unsupported, "the card's administrator credential cannot be changed here");
+}
+
+inline CardKey Card::generateKeyPair(const SecureBytes&, ByteView, KeyAlgorithm, unsigned)
+{
+    throw Error(Errc::unsupported, "the card cannot generate keys through this module yet");
+}
+
+inline std::optional<CardKey> Card::importKey(const SecureBytes&, ByteView, const PrivateKeyMaterial&)
+{
+    throw Error(Errc::unsupported, "the card cannot import keys (no import extension)");
+}
+
+inline std::optional<CardKey> Card::writeCertificate(const SecureBytes&, ByteView, ByteView, const CardKey*)
+{
+    throw Error(Errc::unsupported, "the card cannot store certificates through this module yet");
+}
 
 class Driver {
 public:

@@ -58,6 +58,17 @@ Bytes digestInfo(HashAlg alg, ByteView hash);
 // match exactly), else nullopt.
 std::optional<HashAlg> hashFromDigestInfo(ByteView data);
 
+// ---- Block ciphers for card authentication (SP 800-78-4 table 6-1) -------
+
+enum class BlockCipher { tdes, aes128, aes192, aes256 };
+
+std::size_t blockCipherKeyLength(BlockCipher cipher) noexcept; // 24, 16, 24, 32
+std::size_t blockCipherBlockSize(BlockCipher cipher) noexcept; // 8 (3DES) or 16
+// One block in ECB mode without padding (a PIV witness or challenge). Throws
+// argumentsBad for a wrong key length, dataLenRange unless exactly one block.
+Bytes ecbEncryptBlock(BlockCipher cipher, ByteView key, ByteView block);
+Bytes ecbDecryptBlock(BlockCipher cipher, ByteView key, ByteView block);
+
 // ---- Random ----------------------------------------------------------------
 
 Bytes randomBytes(std::size_t n); // RAND_bytes_ex; throws Errc::general on failure

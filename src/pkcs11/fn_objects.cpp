@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "pkcs11/entry.hpp"
+#include "pkcs11/key_admin.hpp"
 #include "pkcs11/module.hpp"
 
 using namespace tessera;
@@ -135,11 +136,12 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
 CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                      CK_OBJECT_HANDLE_PTR phObject)
 {
-    return guarded("C_CreateObject", [&]() -> CK_RV {
-        Module::get()->session(hSession);
+    return guarded("C_CreateObject", [&] {
+        auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         requireNonNull(phObject);
-        failRv(CKR_FUNCTION_NOT_SUPPORTED, "objects cannot be created on the card");
+        *phObject = createTokenObject(*s, pTemplate, ulCount); // key_admin.hpp (issue 9)
+        return CKR_OK;
     });
 }
 
@@ -163,7 +165,7 @@ CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
         std::scoped_lock lock(s->mutex);
         auto o = objectOf(*s, hObject);
         if (o->owner == 0 && !s->readWrite()) failRv(CKR_SESSION_READ_ONLY, "token object in a read-only session");
-        if (o->owner == 0) failRv(CKR_ACTION_PROHIBITED, "token objects cannot be destroyed");
+        if (o->owner == 0) return destroyTokenObject(*s, o); // key_admin.hpp (issue 9)
         std::erase(s->sessionObjects, o);
         return CKR_OK;
     });

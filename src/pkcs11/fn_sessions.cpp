@@ -1,6 +1,7 @@
 // Session management and login (PKCS#11 3.0 section 5.6): open/close,
 // session info from memory, C_Login/C_Logout with the PIN cache, C_SetPIN.
 #include "pkcs11/entry.hpp"
+#include "pkcs11/key_admin.hpp"
 #include "pkcs11/module.hpp"
 #include "pkcs11/private_ops.hpp"
 
@@ -126,10 +127,20 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
         if (!s->readWrite()) failRv(CKR_SESSION_READ_ONLY, "C_SetPIN and C_InitPIN need a read-write session");
         SecureBytes oldPin = pinFrom(pOldPin, ulOldLen);
         SecureBytes newPin = pinFrom(pNewPin, ulNewLen);
-        bool so = false;
+        bool so = false, user = false;
         {
             std::scoped_lock lock(s->slot->stateMutex);
             so = s->token->soLoggedIn;
+            user = s->token->userLoggedIn;
+        }
+        // Cards whose SO is the card administrator (PIV): key_admin.hpp.
+        if (so && !s->token->model.soPin) {
+            changeAdministrator(*s, oldPin, newPin);
+            return CKR_OK;
+        }
+        if (!so && (!user || isYkcs11PukForm(oldPin)) && s->token->model.administratorLogin) {
+            setPinPublic(*s, oldPin, newPin);
+            return CKR_OK;
         }
         auto& info = so ? *s->token->model.soPin : s->token->model.userPin;
         const std::uint8_t reference = info.reference;

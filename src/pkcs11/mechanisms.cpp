@@ -123,6 +123,14 @@ std::vector<AdvertisedMechanism> advertisedMechanisms(const drivers::TokenModel&
         if ((info.flags & ~CKF_HW & ~(CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)) == 0) continue;
         out.push_back({m.type, info});
     }
+    // Key pairs the card generates (fn_keys.cpp, C_GenerateKeyPair).
+    if (model.rsaGenerateMaxBits != 0)
+        out.push_back({CKM_RSA_PKCS_KEY_PAIR_GEN,
+                       {model.rsaGenerateMinBits, model.rsaGenerateMaxBits, CKF_HW | CKF_GENERATE_KEY_PAIR}});
+    if (model.ecGenerateMaxBits != 0)
+        out.push_back({CKM_EC_KEY_PAIR_GEN,
+                       {model.ecGenerateMinBits, model.ecGenerateMaxBits,
+                        CKF_HW | CKF_GENERATE_KEY_PAIR | CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS}});
     return out;
 }
 

@@ -2,6 +2,7 @@
 #include "pkcs11/private_ops.hpp"
 
 #include "card-drivers/pin_rule.hpp"
+#include "pkcs11/key_admin.hpp"
 #include "pkcs11/rv.hpp"
 
 namespace tessera::pkcs11 {
@@ -65,6 +66,7 @@ void loginContextSpecific(Session& session, const SecureBytes& pin)
 void loginSecurityOfficer(Module& module, Session& session, const SecureBytes& pin)
 {
     auto& token = session.token;
+    if (!token->model.soPin && token->model.administratorLogin) return loginAdministrator(module, session, pin);
     if (!token->model.soPin) failRv(CKR_USER_TYPE_INVALID, "the card has no SO PIN");
     {
         std::scoped_lock lock(session.slot->stateMutex);
@@ -82,6 +84,7 @@ void loginSecurityOfficer(Module& module, Session& session, const SecureBytes& p
 void initUserPin(Session& session, const SecureBytes& newPin)
 {
     auto& token = session.token;
+    if (!token->model.soPin) return initPinAsAdministrator(session, newPin); // PIV: the PUK
     SecureBytes so;
     {
         std::scoped_lock lock(session.slot->stateMutex);

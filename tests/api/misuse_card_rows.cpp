@@ -374,11 +374,13 @@ void decryptRows(std::vector<Row>& rows)
 void pivRows(std::vector<Row>& rows)
 {
     static CK_UTF8CHAR puk[] = "12345678";
-    rows.push_back(mk("PIV-SO-LOGIN", "C_Login", "CKU_SO on PIV (R/W session only; the PUK as PIN)",
-                      "5.6 C_Login; 5.1.6 CKR_USER_TYPE_INVALID (PIV has no SO PIN: the PUK only unblocks)",
-                      {CKR_USER_TYPE_INVALID}, [](Ctx& c) { return c.f->C_Login(c.rw(), CKU_SO, puk, 8); }));
+    static CK_UTF8CHAR neither[] = "12345";
+    rows.push_back(mk("PIV-SO-LOGIN", "C_Login",
+                      "CKU_SO on PIV with a credential that is neither a PUK (6-8) nor a management key (32/48/64 hex)",
+                      "5.6 C_Login; 5.1.6 CKR_PIN_LEN_RANGE (README: PIV credentials)", {CKR_PIN_LEN_RANGE},
+                      [](Ctx& c) { return c.f->C_Login(c.rw(), CKU_SO, neither, 5); }));
     rows.push_back(mk("PIV-SO-LOGIN-RO", "C_Login", "CKU_SO on PIV with a read-only session open", "5.6 C_Login",
-                      {CKR_USER_TYPE_INVALID, CKR_SESSION_READ_ONLY_EXISTS}, [](Ctx& c) {
+                      {CKR_SESSION_READ_ONLY_EXISTS}, [](Ctx& c) {
                           c.ro();
                           return c.f->C_Login(c.rw(), CKU_SO, puk, 8);
                       }));

@@ -47,6 +47,16 @@ public:
     bool resetPinState(std::uint8_t pinReference) override;
     void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) override;
 
+    // piv_admin.cpp: the card administrator (piv_management.hpp)
+    void verifyAdministrator(const SecureBytes& credential) override;
+    void unblockPin(const SecureBytes& credential, const SecureBytes& newPin) override;
+    void changeAdministrator(const SecureBytes& oldCredential, const SecureBytes& newCredential) override;
+    CardKey generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits) override;
+    std::optional<CardKey> writeCertificate(const SecureBytes& credential, ByteView id, ByteView certificate,
+                                            const CardKey* known) override;
+    std::optional<CardKey> importKey(const SecureBytes& credential, ByteView id,
+                                     const PrivateKeyMaterial& key) override;
+
     Bytes sign(const CardKey& key, ByteView input) override;
     SensitiveBytes decrypt(const CardKey& key, ByteView input) override;
     SensitiveBytes deriveEcdh(const CardKey& key, ByteView peerPoint) override;
@@ -64,6 +74,14 @@ private:
     std::size_t readRetiredCount();
     // Le for answers that may exceed 256 bytes (kExtendedLe or kShortLe).
     std::uint32_t responseLe() const;
+
+    // piv_admin.cpp
+    void authenticateManagementKey(const SecureBytes& hexKey);
+    void verifyPuk(const SecureBytes& puk);
+    std::uint8_t managementAlgorithmId();
+    void describeAdministration(TokenModel& token) const;
+    void countRetiredCertificate(const KeySlot& slot);
+    void writeMissingIdentityObjects();
 
     // piv_crypto.cpp
     // secretAnswer: the answer is a plaintext or shared secret (never traced).

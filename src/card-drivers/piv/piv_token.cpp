@@ -79,6 +79,7 @@ TokenModel PivCard::readIdentity()
     TokenModel token;
     identify(token);
     token.userPin = readPinInfo(kApplicationPin);
+    describeAdministration(token);
     token.keysRead = false;
     return token;
 }

@@ -1,0 +1,188 @@
+// The card administrator as PKCS#11's SO (see key_admin.hpp). Wrong
+// credentials keep the retry counters of the token model current, as the
+// user PIN's path in private_ops.cpp does; nothing is written after a
+// refused authentication because the driver authenticates first.
+#include "pkcs11/key_admin.hpp"
+
+#include <algorithm>
+
+#include "card-drivers/admin_rule.hpp"
+#include "pkcs11/rv.hpp"
+#include "pkcs11/token_objects.hpp"
+
+namespace tessera::pkcs11 {
+
+namespace {
+
+SecureBytes administratorCredential(Session& session)
+{
+    std::scoped_lock lock(session.slot->stateMutex);
+    const Token& token = *session.token;
+    if (!token.soLoggedIn || token.model.soPin)
+        failRv(CKR_USER_NOT_LOGGED_IN, "this needs the SO (card administrator)");
+    return token.soPin;
+}
+
+// The user PIN's counter after an operation that used it.
+void notePinResult(Session& session, const Error* e)
+{
+    std::scoped_lock lock(session.slot->stateMutex);
+    auto& info = session.token->model.userPin;
+    if (e == nullptr)
+        info.triesLeft = info.maxTries;
+    else if (e->code() == Errc::pinLocked)
+        info.triesLeft = 0;
+}
+
+} // namespace
+
+void runAsAdministrator(Session& session, const std::function<void(drivers::Card&, const SecureBytes&)>& op)
+{
+    const SecureBytes credential = administratorCredential(session);
+    session.slot->withCard(session.token, [&](apdu::Channel& ch, drivers::Card& card) {
+        return drivers::withAdministrator(ch, card, [&] {
+            op(card, credential);
+            return 0;
+        });
+    });
+}
+
+void loginAdministrator(Module& module, Session& session, const SecureBytes& credential)
+{
+    auto& token = session.token;
+    {
+        std::scoped_lock lock(session.slot->stateMutex);
+        if (token->soLoggedIn) failRv(CKR_USER_ALREADY_LOGGED_IN);
+        if (token->userLoggedIn) failRv(CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
+    }
+    // PKCS#11 3.0 section 5.6.7: no SO login while a read-only session is open.
+    if (module.sessionCount(session.slot->id(), false) != module.sessionCount(session.slot->id(), true))
+        failRv(CKR_SESSION_READ_ONLY_EXISTS);
+    session.slot->withCard(token, [&](apdu::Channel& ch, drivers::Card& card) {
+        return drivers::withAdministrator(ch, card, [&] {
+            card.verifyAdministrator(credential);
+            return 0;
+        });
+    });
+    std::scoped_lock lock(session.slot->stateMutex);
+    token->soPin = credential;
+    token->soLoggedIn = true;
+}
+
+void initPinAsAdministrator(Session& session, const SecureBytes& newPin)
+{
+    runAsAdministrator(
+        session, [&](drivers::Card& card, const SecureBytes& credential) { card.unblockPin(credential, newPin); });
+    notePinResult(session, nullptr);
+}
+
+void changeAdministrator(Session& session, const SecureBytes& oldCredential, const SecureBytes& newCredential)
+{
+    {
+        // The old credential must be the one logged in with: C_SetPIN must not
+        // become a way to try credentials past the login.
+        const SecureBytes current = administratorCredential(session);
+        const auto a = current.view(), b = oldCredential.view();
+        if (!std::equal(a.begin(), a.end(), b.begin(), b.end())) failRv(CKR_PIN_INCORRECT, "not the SO credential");
+    }
+    runAsAdministrator(session, [&](drivers::Card& card, const SecureBytes& credential) {
+        card.changeAdministrator(credential, newCredential);
+    });
+    std::scoped_lock lock(session.slot->stateMutex);
+    session.token->soPin = newCredential;
+}
+
+namespace {
+
+// ykcs11's C_SetPIN forms: "puk:PUK" as the old PIN changes the PUK, and
+// with "pin:NEW" as the new one unblocks the PIN.
+std::optional<SecureBytes> withoutPrefix(const SecureBytes& value, std::string_view prefix)
+{
+    const ByteView v = value.view();
+    if (v.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), v.begin())) return std::nullopt;
+    return SecureBytes(v.subspan(prefix.size()));
+}
+
+void setPinOnCard(drivers::Card& card, std::uint8_t reference, const SecureBytes& oldPin, const SecureBytes& newPin)
+{
+    if (auto puk = withoutPrefix(oldPin, "puk:")) {
+        if (auto pin = withoutPrefix(newPin, "pin:"))
+            card.unblockPin(*puk, *pin);
+        else
+            card.changeAdministrator(*puk, newPin);
+        return;
+    }
+    // A blocked PIN cannot be changed; the one thing C_SetPIN can then mean
+    // is the PUK and a new PIN (OpenSC's "set_pin_in_unlogged_session").
+    if (card.readPinInfo(reference).triesLeft == 0)
+        card.unblockPin(oldPin, newPin);
+    else
+        card.changePin(reference, oldPin, newPin);
+}
+
+} // namespace
+
+bool isYkcs11PukForm(const SecureBytes& oldPin)
+{
+    return withoutPrefix(oldPin, "puk:").has_value();
+}
+
+void setPinPublic(Session& session, const SecureBytes& oldPin, const SecureBytes& newPin)
+{
+    const std::uint8_t reference = session.token->model.userPin.reference;
+    try {
+        session.slot->withCard(session.token, [&](apdu::Channel& ch, drivers::Card& card) {
+            return drivers::withPinChange(ch, card, reference, [&] {
+                setPinOnCard(card, reference, oldPin, newPin);
+                return 0;
+            });
+        });
+    } catch (const Error& e) {
+        notePinResult(session, &e);
+        throw;
+    }
+    notePinResult(session, nullptr);
+}
+
+int refreshKeyObjects(Session& session, ByteView id, const std::optional<drivers::CardKey>& key)
+{
+    Token& token = *session.token;
+    std::scoped_lock lock(session.slot->stateMutex);
+    auto& keys = token.model.keys;
+    auto it = std::find_if(keys.begin(), keys.end(), [&](const drivers::CardKey& k) {
+        return std::equal(k.id.begin(), k.id.end(), id.begin(), id.end());
+    });
+    if (it == keys.end() && !key) return -1;
+    int index = static_cast<int>(it - keys.begin());
+    if (it == keys.end()) {
+        keys.push_back(*key);
+    } else if (key) {
+        *it = *key;
+    } else {
+        // Kept as an entry without public data (no objects): indices of the
+        // other keys, which live objects refer to, must not move.
+        it->publicKeySpki.clear();
+        it->certificate.reset();
+    }
+    std::erase_if(token.objects, [&](const ObjectPtr& o) { return o->keyIndex == index; });
+    // issue 8 cache: invalidate (the persistent cache of this token's public data is stale now)
+    if (!key) return -1;
+    drivers::TokenModel one;
+    one.keys.push_back(keys[static_cast<std::size_t>(index)]);
+    for (auto& o : buildTokenObjects(one)) {
+        o->keyIndex = index;
+        o->handle = token.nextHandle();
+        token.objects.push_back(o);
+    }
+    return index;
+}
+
+CK_OBJECT_HANDLE objectFor(Session& session, int index, CK_OBJECT_CLASS cls)
+{
+    std::scoped_lock lock(session.slot->stateMutex);
+    for (const auto& o : session.token->objects)
+        if (o->keyIndex == index && o->objectClass() == cls) return o->handle;
+    return 0;
+}
+
+} // namespace tessera::pkcs11
