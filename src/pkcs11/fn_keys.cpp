@@ -251,15 +251,16 @@ CK_OBJECT_HANDLE createTokenObject(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG 
 // (PIV has no command to delete a key).
 CK_RV destroyTokenObject(Session& s, const ObjectPtr& object)
 {
-    if (!s.readWrite()) return CKR_SESSION_READ_ONLY;
-    if (object->objectClass() != CKO_CERTIFICATE || !s.token->model.administratorLogin) return CKR_ACTION_PROHIBITED;
+    if (!s.readWrite()) failRv(CKR_SESSION_READ_ONLY, "token object in a read-only session");
+    if (object->objectClass() != CKO_CERTIFICATE || !s.token->model.administratorLogin)
+        failRv(CKR_ACTION_PROHIBITED, "only certificates can be destroyed, on a card with an administrator");
     const Bytes* idBytes = object->getBytes(CKA_ID);
-    if (idBytes == nullptr) return CKR_ACTION_PROHIBITED;
+    if (idBytes == nullptr) failRv(CKR_ACTION_PROHIBITED, "the certificate has no CKA_ID");
     {
         // PKCS#11 3.0 section 5.7.3 has no CKR_USER_NOT_LOGGED_IN for
         // C_DestroyObject: without the SO the object is not destroyable.
         std::scoped_lock lock(s.slot->stateMutex);
-        if (!s.token->soLoggedIn) return CKR_ACTION_PROHIBITED;
+        if (!s.token->soLoggedIn) failRv(CKR_ACTION_PROHIBITED, "destroying a certificate needs the SO login");
     }
     const Bytes id = *idBytes;
     const std::optional<drivers::CardKey> known = knownKey(s, id);
