@@ -32,7 +32,8 @@ check "-L shows the PIN flags" grep -q 'PIN initialized' "$work/list.out"
 
 run_counted objects -O
 check "-O uses at most 14 APDUs" test "$(cat "$work/objects.n")" -le 14
-check "-O lists three private keys" test "$(grep -c 'Private Key Object' "$work/objects.out")" -eq 3
+# OpenPGP keys all need PW1, so they are private objects: none before login (issue 11)
+check "-O lists no private key before login" test "$(grep -c 'Private Key Object' "$work/objects.out")" -eq 0
 check "-O lists three public keys" test "$(grep -c 'Public Key Object' "$work/objects.out")" -eq 3
 
 echo "economy" >"$work/data"

@@ -20,7 +20,7 @@ printf 'signed by a key ykcs11 made\n' >"$work/data"
 
 check "ykcs11: keypairgen P-256 in ID 03 (9D) as SO" yk --login --login-type so --so-pin "$KEY" --keypairgen \
     --key-type EC:prime256v1 --id 03
-check "Tessera lists the ykcs11 key" sh -c "pkcs11-tool --module '$TESSERA_MODULE' --slot $slot -O --type privkey | grep -q 'ID: *03'"
+check "Tessera lists the ykcs11 key" sh -c "pkcs11-tool --module '$TESSERA_MODULE' --slot $slot --login --pin '$PIN' -O --type privkey | grep -q 'ID: *03'"
 check "Tessera signs with it" p11 --login --pin "$PIN" --sign --id 03 -m ECDSA-SHA256 --signature-format openssl \
     --input-file "$work/data" --output-file "$work/sig03"
 check "ykcs11 exports its public key" yk --read-object --type pubkey --id 03 -o "$work/pub03.der"
