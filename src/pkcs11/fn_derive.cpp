@@ -146,19 +146,20 @@ extern "C" {
 CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hBaseKey,
                   CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
 {
-    return guarded("C_DeriveKey", [&] {
+    return guarded("C_DeriveKey", [&]() -> CK_RV {
         auto m = Module::get();
         auto s = m->session(hSession);
         requireNonNull(pMechanism);
         requireNonNull(phKey);
-        if (pTemplate == nullptr && ulAttributeCount != 0) return CKR_ARGUMENTS_BAD;
-        if (pMechanism->mechanism != CKM_ECDH1_DERIVE) return CKR_MECHANISM_INVALID;
+        if (pTemplate == nullptr && ulAttributeCount != 0) failRv(CKR_ARGUMENTS_BAD, "NULL template with a count");
+        if (pMechanism->mechanism != CKM_ECDH1_DERIVE) failRv(CKR_MECHANISM_INVALID, "only CKM_ECDH1_DERIVE derives");
         std::scoped_lock lock(s->mutex);
         ObjectPtr base = s->object(hBaseKey);
-        if (!base || base->objectClass() != CKO_PRIVATE_KEY) return CKR_KEY_HANDLE_INVALID;
+        if (!base || base->objectClass() != CKO_PRIVATE_KEY)
+            failRv(CKR_KEY_HANDLE_INVALID, "the base key is not a private key");
         if (!familyFitsKey(MechFamily::ecdh, base->getUlong(CKA_KEY_TYPE).value_or(~0UL)))
-            return CKR_KEY_TYPE_INCONSISTENT;
-        if (!base->getBool(CKA_DERIVE)) return CKR_KEY_FUNCTION_NOT_PERMITTED;
+            failRv(CKR_KEY_TYPE_INCONSISTENT, "ECDH needs an EC or Montgomery key");
+        if (!base->getBool(CKA_DERIVE)) failRv(CKR_KEY_FUNCTION_NOT_PERMITTED, "the key has CKA_DERIVE false");
         const drivers::CardKey& key = cardKeyOf(*s, *base);
         DeriveTemplate templ = readTemplate(pTemplate, ulAttributeCount);
         Bytes point = peerPoint(pMechanism, key, *base);
@@ -177,27 +178,27 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OB
 
 CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR)
 {
-    return guarded("C_GenerateKey", [&] {
+    return guarded("C_GenerateKey", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "C_GenerateKey is not offered (keys live on the card)");
     });
 }
 
 CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE, CK_BYTE_PTR,
                 CK_ULONG_PTR)
 {
-    return guarded("C_WrapKey", [&] {
+    return guarded("C_WrapKey", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "C_WrapKey is not offered (keys live on the card)");
     });
 }
 
 CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_BYTE_PTR, CK_ULONG,
                   CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR)
 {
-    return guarded("C_UnwrapKey", [&] {
+    return guarded("C_UnwrapKey", [&]() -> CK_RV {
         Module::get()->session(hSession);
-        return CKR_FUNCTION_NOT_SUPPORTED;
+        failRv(CKR_FUNCTION_NOT_SUPPORTED, "C_UnwrapKey is not offered (keys live on the card)");
     });
 }
 
