@@ -147,7 +147,7 @@ void checkRegistration(Verdict& v, const std::string& loaded)
                "(install conf/tessera.module; README, \"Installing\")");
     if (!opensc.empty())
         v.warn("p11-kit: OpenSC is registered too (" + opensc +
-               "): p11-kit clients see each card twice (README, \"Two modules for one card\")");
+               "): p11-kit clients see each card twice (README, \"p11-kit, and which module serves a card\")");
 }
 
 // What an application that loads the module sees.
