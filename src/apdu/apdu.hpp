@@ -25,6 +25,17 @@ struct Command {
     // (the persistent cache's checks compare only the start of an object).
     bool firstChunkOnly = false;
 
+    // A command with only its header set (CLA 00, no data, no Le): the drivers
+    // and iso7816 build on it instead of each writing its own.
+    static Command header(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
+    {
+        Command c;
+        c.ins = ins;
+        c.p1 = p1;
+        c.p2 = p2;
+        return c;
+    }
+
     // Encoded APDU. extended=false requires data.size() <= 255 and le <= 256.
     Bytes encode(bool extended) const;
     // "00 A4 04 00 Lc=9 [A0000003...] Le=256", with data redacted when sensitive.

@@ -27,18 +27,9 @@ constexpr std::array kResetRefusals{apdu::kSwIncorrectP1P2, apdu::kSwWrongData, 
                                     apdu::kSwWrongP1P2,     apdu::kSwInsNotSupported, apdu::kSwClaNotSupported,
                                     apdu::kSwWrongLength};
 
-apdu::Command make(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
-{
-    apdu::Command c;
-    c.ins = ins;
-    c.p1 = p1;
-    c.p2 = p2;
-    return c;
-}
-
 apdu::Command makeSecret(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, ByteView first, ByteView second = {})
 {
-    apdu::Command c = make(ins, p1, p2);
+    apdu::Command c = apdu::Command::header(ins, p1, p2);
     c.sensitive = true;
     c.data.reserve(first.size() + second.size());
     c.data.insert(c.data.end(), first.begin(), first.end());
@@ -77,12 +68,12 @@ apdu::Command verifyCommand(std::uint8_t reference, ByteView encodedPin)
 
 apdu::Command verifyStatusCommand(std::uint8_t reference)
 {
-    return make(kInsVerify, 0x00, reference);
+    return apdu::Command::header(kInsVerify, 0x00, reference);
 }
 
 apdu::Command verifyResetCommand(std::uint8_t reference)
 {
-    return make(kInsVerify, kP1ResetSecurityStatus, reference);
+    return apdu::Command::header(kInsVerify, kP1ResetSecurityStatus, reference);
 }
 
 apdu::Command changeReferenceDataCommand(std::uint8_t reference, ByteView oldPin, ByteView newPin)

@@ -9,21 +9,12 @@ namespace tessera::drivers::openpgp {
 
 namespace {
 
-apdu::Command make(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
-{
-    apdu::Command c;
-    c.ins = ins;
-    c.p1 = p1;
-    c.p2 = p2;
-    return c;
-}
-
 } // namespace
 
 // Section 7.2.1: SELECT, P1 04 (by DF name), P2 00.
 apdu::Command selectCommand()
 {
-    apdu::Command c = make(0xA4, 0x04, 0x00);
+    apdu::Command c = apdu::Command::header(0xA4, 0x04, 0x00);
     c.data.assign(kAidPrefix.begin(), kAidPrefix.end());
     c.le = kShortLe;
     return c;
@@ -32,7 +23,8 @@ apdu::Command selectCommand()
 // Section 7.2.6: GET DATA, P1-P2 the tag (one- or two-byte).
 apdu::Command getDataCommand(std::uint32_t tag, std::uint32_t le)
 {
-    apdu::Command c = make(0xCA, static_cast<std::uint8_t>((tag >> 8) & 0xFF), static_cast<std::uint8_t>(tag & 0xFF));
+    apdu::Command c = apdu::Command::header(0xCA, static_cast<std::uint8_t>((tag >> 8) & 0xFF),
+                                            static_cast<std::uint8_t>(tag & 0xFF));
     c.le = le;
     return c;
 }
@@ -40,7 +32,7 @@ apdu::Command getDataCommand(std::uint32_t tag, std::uint32_t le)
 // Section 7.2.5: SELECT DATA, P1 occurrence (0 = first), P2 04, tag list 60 { 5C tag }.
 apdu::Command selectDataCommand(std::uint8_t occurrence, bool lengthPrefix)
 {
-    apdu::Command c = make(0xA5, occurrence, 0x04);
+    apdu::Command c = apdu::Command::header(0xA5, occurrence, 0x04);
     Bytes inner = apdu::tlv(0x5C, apdu::encodeTag(kCardholderCertificateTag));
     Bytes data = apdu::tlv(0x60, inner);
     if (lengthPrefix) c.data.push_back(static_cast<std::uint8_t>(data.size()));
@@ -51,7 +43,7 @@ apdu::Command selectDataCommand(std::uint8_t occurrence, bool lengthPrefix)
 // Section 7.2.14: P1 81 reads the public key; data is the CRT with no content.
 apdu::Command readPublicKeyCommand(std::uint8_t crt, std::uint32_t le)
 {
-    apdu::Command c = make(0x47, 0x81, 0x00);
+    apdu::Command c = apdu::Command::header(0x47, 0x81, 0x00);
     c.data = apdu::tlv(crt, ByteView{});
     c.le = le;
     return c;
@@ -60,7 +52,7 @@ apdu::Command readPublicKeyCommand(std::uint8_t crt, std::uint32_t le)
 // Section 7.2.10: PSO, P1 9E (digital signature returned), P2 9A (data to sign).
 apdu::Command computeSignatureCommand(ByteView input, std::uint32_t le)
 {
-    apdu::Command c = make(0x2A, 0x9E, 0x9A);
+    apdu::Command c = apdu::Command::header(0x2A, 0x9E, 0x9A);
     c.data.assign(input.begin(), input.end());
     c.le = le;
     return c;
@@ -69,7 +61,7 @@ apdu::Command computeSignatureCommand(ByteView input, std::uint32_t le)
 // Section 7.2.13: INTERNAL AUTHENTICATE, P1-P2 00 00, with the authentication key.
 apdu::Command internalAuthenticateCommand(ByteView input, std::uint32_t le)
 {
-    apdu::Command c = make(0x88, 0x00, 0x00);
+    apdu::Command c = apdu::Command::header(0x88, 0x00, 0x00);
     c.data.assign(input.begin(), input.end());
     c.le = le;
     return c;
@@ -78,7 +70,7 @@ apdu::Command internalAuthenticateCommand(ByteView input, std::uint32_t le)
 // Section 7.2.11: PSO, P1 80 (plain value returned), P2 86 (enciphered data).
 apdu::Command decipherCommand(Bytes data, std::uint32_t le)
 {
-    apdu::Command c = make(0x2A, 0x80, 0x86);
+    apdu::Command c = apdu::Command::header(0x2A, 0x80, 0x86);
     c.data = std::move(data);
     c.le = le;
     c.sensitive = true; // the answer is a plaintext or a shared secret: never traced
@@ -88,7 +80,7 @@ apdu::Command decipherCommand(Bytes data, std::uint32_t le)
 // Yubico OpenPGP applet: GET VERSION (INS F1) answers the firmware version.
 apdu::Command yubikeyVersionCommand()
 {
-    apdu::Command c = make(0xF1, 0x00, 0x00);
+    apdu::Command c = apdu::Command::header(0xF1, 0x00, 0x00);
     c.le = kShortLe;
     return c;
 }

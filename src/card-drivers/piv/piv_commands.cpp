@@ -15,15 +15,6 @@ constexpr std::size_t kPinMin = 6;
 constexpr std::size_t kPinMax = 8;
 constexpr std::uint8_t kPinPad = 0xFF;
 
-apdu::Command make(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
-{
-    apdu::Command c;
-    c.ins = ins;
-    c.p1 = p1;
-    c.p2 = p2;
-    return c;
-}
-
 } // namespace
 
 SecureBytes paddedPin(const SecureBytes& pin)
@@ -41,7 +32,7 @@ SecureBytes paddedPin(const SecureBytes& pin)
 // is the application property template (tag 61).
 apdu::Command selectCommand()
 {
-    apdu::Command c = make(0xA4, 0x04, 0x00);
+    apdu::Command c = apdu::Command::header(0xA4, 0x04, 0x00);
     c.data.assign(kPivAid.begin(), kPivAid.end());
     c.le = kShortLe;
     return c;
@@ -50,7 +41,7 @@ apdu::Command selectCommand()
 // SP 800-73-4 part 2 section 3.1.2: GET DATA, P1-P2 3FFF, data = tag list 5C.
 apdu::Command getDataCommand(std::uint32_t objectTag, std::uint32_t le)
 {
-    apdu::Command c = make(0xCB, 0x3F, 0xFF);
+    apdu::Command c = apdu::Command::header(0xCB, 0x3F, 0xFF);
     c.data = apdu::tlv(0x5C, apdu::encodeTag(objectTag));
     c.le = le;
     return c;
@@ -61,7 +52,7 @@ apdu::Command getDataCommand(std::uint32_t objectTag, std::uint32_t le)
 apdu::Command generalAuthenticateCommand(std::uint8_t algorithm, std::uint8_t keyReference, std::uint8_t dataTag,
                                          ByteView input, std::uint32_t le)
 {
-    apdu::Command c = make(0x87, algorithm, keyReference);
+    apdu::Command c = apdu::Command::header(0x87, algorithm, keyReference);
     apdu::TlvWriter inner;
     inner.add(0x82, ByteView{});
     inner.add(dataTag, input);
@@ -73,7 +64,7 @@ apdu::Command generalAuthenticateCommand(std::uint8_t algorithm, std::uint8_t ke
 // YubiKey: GET VERSION answers major, minor, patch.
 apdu::Command yubikeyVersionCommand()
 {
-    apdu::Command c = make(0xFD, 0x00, 0x00);
+    apdu::Command c = apdu::Command::header(0xFD, 0x00, 0x00);
     c.le = kShortLe;
     return c;
 }
@@ -81,7 +72,7 @@ apdu::Command yubikeyVersionCommand()
 // YubiKey 5+: GET SERIAL answers the serial as 4 bytes big-endian.
 apdu::Command yubikeySerialCommand()
 {
-    apdu::Command c = make(0xF8, 0x00, 0x00);
+    apdu::Command c = apdu::Command::header(0xF8, 0x00, 0x00);
     c.le = kShortLe;
     return c;
 }
@@ -89,7 +80,7 @@ apdu::Command yubikeySerialCommand()
 // YubiKey 5.3+: GET METADATA for a key slot or PIN reference.
 apdu::Command yubikeyMetadataCommand(std::uint8_t slot, std::uint32_t le)
 {
-    apdu::Command c = make(0xF7, 0x00, slot);
+    apdu::Command c = apdu::Command::header(0xF7, 0x00, slot);
     c.le = le;
     return c;
 }

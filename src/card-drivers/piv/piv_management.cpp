@@ -40,15 +40,6 @@ bool isKeyHexLength(std::size_t n)
     return n == 32 || n == 48 || n == 64;
 }
 
-apdu::Command make(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2)
-{
-    apdu::Command c;
-    c.ins = ins;
-    c.p1 = p1;
-    c.p2 = p2;
-    return c;
-}
-
 } // namespace
 
 CredentialKind credentialKind(const SecureBytes& credential)
@@ -81,7 +72,7 @@ std::optional<ManagementAlgorithm> managementAlgorithm(std::uint8_t id)
 
 apdu::Command witnessRequestCommand(std::uint8_t algorithm)
 {
-    apdu::Command c = make(0x87, algorithm, kManagementKey);
+    apdu::Command c = apdu::Command::header(0x87, algorithm, kManagementKey);
     c.data = apdu::tlv(kTemplateTag, apdu::tlv(0x80, ByteView{}));
     c.le = 256;
     return c;
@@ -89,7 +80,7 @@ apdu::Command witnessRequestCommand(std::uint8_t algorithm)
 
 apdu::Command mutualResponseCommand(std::uint8_t algorithm, ByteView witness, ByteView challenge)
 {
-    apdu::Command c = make(0x87, algorithm, kManagementKey);
+    apdu::Command c = apdu::Command::header(0x87, algorithm, kManagementKey);
     apdu::TlvWriter inner;
     inner.add(0x80, witness);
     inner.add(0x81, challenge);
@@ -213,7 +204,7 @@ void addPadded(Bytes& out, std::uint8_t tag, const SensitiveBytes& value, std::s
 
 apdu::Command importKeyCommand(std::uint8_t algorithm, std::uint8_t keyReference, const PrivateKeyMaterial& key)
 {
-    apdu::Command c = make(0xFE, algorithm, keyReference);
+    apdu::Command c = apdu::Command::header(0xFE, algorithm, keyReference);
     c.sensitive = true;
     if (key.algorithm == KeyAlgorithm::rsa) {
         const std::size_t half = key.bits / 16;
@@ -233,7 +224,7 @@ apdu::Command importKeyCommand(std::uint8_t algorithm, std::uint8_t keyReference
 
 apdu::Command setManagementKeyCommand(std::uint8_t algorithm, const SecureBytes& key)
 {
-    apdu::Command c = make(0xFF, 0xFF, 0xFF);
+    apdu::Command c = apdu::Command::header(0xFF, 0xFF, 0xFF);
     c.sensitive = true;
     c.data.reserve(3 + key.size());
     c.data.push_back(algorithm);
