@@ -83,6 +83,7 @@ CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_
     return guarded("C_EncryptInit", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
+        if (cancelWithNullMechanism(s->encrypt, pMechanism)) return CKR_OK;
         if (s->encrypt) failRv(CKR_OPERATION_ACTIVE, "an encryption is already active in the session");
         s->encrypt = startOperation(*s, OpKind::encrypt, pMechanism, hKey);
         return CKR_OK;
@@ -142,6 +143,7 @@ CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_
     return guarded("C_DecryptInit", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
+        if (cancelWithNullMechanism(s->decrypt, pMechanism)) return CKR_OK;
         if (s->decrypt) failRv(CKR_OPERATION_ACTIVE, "a decryption is already active in the session");
         s->decrypt = startOperation(*s, OpKind::decrypt, pMechanism, hKey);
         return CKR_OK;

@@ -40,8 +40,9 @@ CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
     return guarded("C_DigestInit", [&] {
         auto s = Module::sessionCall(hSession);
-        requireNonNull(pMechanism);
         std::scoped_lock lock(s->mutex);
+        if (cancelWithNullMechanism(s->digest, pMechanism)) return CKR_OK;
+        requireNonNull(pMechanism);
         if (s->digest) failRv(CKR_OPERATION_ACTIVE, "a digest is already active in the session");
         auto hash = hashFromMechanism(pMechanism->mechanism);
         if (!hash) failRv(CKR_MECHANISM_INVALID, "not a digest mechanism");

@@ -159,6 +159,7 @@ CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJ
     return guarded("C_SignInit", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
+        if (cancelWithNullMechanism(s->sign, pMechanism)) return CKR_OK;
         if (s->sign) failRv(CKR_OPERATION_ACTIVE, "a signing is already active in the session");
         s->sign = startOperation(*s, OpKind::sign, pMechanism, hKey);
         return CKR_OK;
@@ -204,6 +205,7 @@ CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_O
     return guarded("C_VerifyInit", [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
+        if (cancelWithNullMechanism(s->verify, pMechanism)) return CKR_OK;
         if (s->verify) failRv(CKR_OPERATION_ACTIVE, "a verification is already active in the session");
         s->verify = startOperation(*s, OpKind::verify, pMechanism, hKey);
         return CKR_OK;
