@@ -71,9 +71,13 @@ std::string setInt(int& out, const std::string& v, long min, long max)
     return {};
 }
 
-// PATTERN[, PATTERN...]: appended to `out` (several lines add up).
+// PATTERN[, PATTERN...]: appended to `out` (several lines add up); empty clears it.
 std::string addPatterns(std::vector<std::string>& out, const std::string& v)
 {
+    if (v.empty()) { // "reader_include =": no filter (the shipped file's default)
+        out.clear();
+        return {};
+    }
     std::vector<std::string> patterns;
     std::size_t start = 0;
     while (start <= v.size()) {

@@ -216,3 +216,70 @@ TEST(Config, EmptyReaderPatternListIsAProblem)
     EXPECT_TRUE(c.readerExclude.empty());
     EXPECT_TRUE(c.readerAllowed("any reader"));
 }
+
+TEST(Config, ApplicationChoiceGlobalAndByPattern)
+{
+    Config c = parsed("application = OpenPGP\n"
+                      "application.Yubico YubiKey* = piv\n"
+                      "application.1234567? = openpgp\n");
+    ASSERT_TRUE(c.problems.empty()) << c.problems.front();
+    EXPECT_EQ(c.application, "openpgp");
+    ASSERT_EQ(c.applicationRules.size(), 2u);
+    EXPECT_EQ(c.applicationForReader("Yubico YubiKey OTP+FIDO+CCID 00 00"), "piv"); // the rule
+    EXPECT_EQ(c.applicationForReader("Alcor Micro AU9540 00 00"), "openpgp");       // the global choice
+    EXPECT_EQ(matchApplication(c.applicationRules, "12345678"), "openpgp");         // a serial
+    EXPECT_EQ(matchApplication(c.applicationRules, "99999999"), "");
+}
+
+TEST(Config, NoApplicationConfiguredMeansTheAtrOrder)
+{
+    const Config c;
+    EXPECT_EQ(c.applicationForReader("Yubico YubiKey OTP+FIDO+CCID 00 00"), "");
+}
+
+TEST(Config, BadApplicationValuesAreProblems)
+{
+    Config c = parsed("application = gpg\napplication. = piv\napplication.Yubico* = fido\n");
+    ASSERT_EQ(c.problems.size(), 3u);
+    EXPECT_NE(c.problems[0].find("is not piv or openpgp"), std::string::npos) << c.problems[0];
+    EXPECT_NE(c.problems[1].find("application.PATTERN"), std::string::npos) << c.problems[1];
+    EXPECT_NE(c.problems[2].find("'fido' is not piv or openpgp"), std::string::npos) << c.problems[2];
+    EXPECT_EQ(c.application, "");
+    EXPECT_TRUE(c.applicationRules.empty());
+}
+
+// The shipped file documents every option with its default: it must parse
+// without a single problem and give the built-in defaults.
+TEST(Config, ShippedConfigParsesCleanToTheDefaults)
+{
+    std::ifstream in(TESSERA_SOURCE_DIR "/conf/tessera.conf");
+    ASSERT_TRUE(in) << "conf/tessera.conf";
+    Config c;
+    Config::parse(c, in, "conf/tessera.conf");
+    EXPECT_TRUE(c.problems.empty()) << c.problems.front();
+    const Config d;
+    EXPECT_EQ(c.debugLevel, d.debugLevel);
+    EXPECT_EQ(c.logFile, d.logFile);
+    EXPECT_EQ(c.cachedPinForAlwaysAuthenticate, d.cachedPinForAlwaysAuthenticate);
+    EXPECT_EQ(c.idleDisconnectMs, d.idleDisconnectMs);
+    EXPECT_EQ(c.cacheEnabled, d.cacheEnabled);
+    EXPECT_EQ(c.cacheDir, d.cacheDir);
+    EXPECT_TRUE(c.readerInclude.empty() && c.readerExclude.empty());
+    EXPECT_EQ(c.application, d.application);
+    EXPECT_TRUE(c.applicationRules.empty());
+}
+
+// Each example line the shipped file shows commented out is valid.
+TEST(Config, ShippedConfigExamplesAreValid)
+{
+    std::ifstream in(TESSERA_SOURCE_DIR "/conf/tessera.conf");
+    std::string line, examples;
+    while (std::getline(in, line))
+        if (line.size() > 1 && line[0] == '#' && line[1] != ' ' && line.find(" = ") != std::string::npos)
+            examples += line.substr(1) + "\n";
+    ASSERT_FALSE(examples.empty());
+    Config c = parsed(examples);
+    EXPECT_TRUE(c.problems.empty()) << c.problems.front();
+    EXPECT_FALSE(c.readerInclude.empty());
+    EXPECT_FALSE(c.applicationRules.empty());
+}
