@@ -10,6 +10,7 @@
 #   reader.conf            generated from ctl/readers (one vpcd entry each)
 #   pcscd.log              pcscd's output (-d -a with --debug)
 #   KIND.state KIND.log    a virtual card's state file and output (piv|openpgp)
+#   piv-openpgp.state      --multi-app: the OpenPGP application of the PIV card
 #   ctl/env                settings (card binary, debug flag)
 #   ctl/readers            "PORT<TAB>FRIENDLYNAME" per vpcd entry; the entry
 #                          gives the readers "NAME XX 00" (PORT) and
@@ -18,6 +19,7 @@
 #                          sharing one LIBPATH corrupt each other)
 #   ctl/holder.pid         the namespace holder (target of nsenter)
 #   ctl/pcscd.pid ctl/KIND.pid ctl/KIND.port ctl/KIND.profile
+#   ctl/KIND.extra         more `tessera-vcard serve` arguments, one a line
 # Every process in the sandbox runs in the holder's network namespace; the
 # teardown kills by that namespace, so nothing can be left behind.
 
@@ -226,9 +228,12 @@ sb_restart_pcscd() {
 sb_card_running() { sb_alive "$(sb_pid "$1")"; }
 
 sb_start_card() {
-    local kind=$1
+    local kind=$1 extra=()
+    # ctl/KIND.extra: more serve arguments, one a line (--multi-app: the PIV
+    # card's OpenPGP application, --openpgp-state FILE)
+    [ -f "$SB_CTL/$kind.extra" ] && mapfile -t extra <"$SB_CTL/$kind.extra"
     sb_spawn "$kind" "$SANDBOX/$kind.log" "$SB_VCARD" serve --state "$SANDBOX/$kind.state" \
-        --host 127.0.0.1 --port "$(cat "$SB_CTL/$kind.port")"
+        --host 127.0.0.1 --port "$(cat "$SB_CTL/$kind.port")" "${extra[@]}"
     sb_debug "$kind card started (pid $(sb_pid "$kind"))"
 }
 
@@ -239,7 +244,8 @@ sb_start_card() {
 sb_provision() {
     local kind=$1 spec=$2 cache=${3:-} args=() parts=() flag dir=$SB_BUILD/vcard-cache f tmp
     IFS=: read -r -a parts <<<"$spec"
-    args=(--type "$kind" --profile "${parts[0]}")
+    # KIND piv|openpgp, or piv-openpgp: the PIV card's own OpenPGP application
+    args=(--type "${kind#*-}" --profile "${parts[0]}")
     for flag in "${parts[@]:1}"; do
         case $flag in
             *=*) args+=("--${flag%%=*}" "${flag#*=}") ;;

@@ -15,6 +15,7 @@
 #include "card-drivers/registry.hpp"
 #include "common/secure_bytes.hpp"
 #include "pcsc/pcsc.hpp"
+#include "pkcs11/config.hpp"
 #include "pkcs11/idle_reaper.hpp"
 #include "pkcs11/locking.hpp"
 #include "pkcs11/object.hpp"
@@ -90,12 +91,18 @@ public:
     std::weak_ptr<IdleReaper> reaper;
     // Set once by the module (before the slot is published); nullptr = cache off.
     std::shared_ptr<const TokenCache> cache;
+    // Set once by the module (before the slot is published): the application
+    // a card with several serves (config.hpp): by reader name or the global
+    // choice ("" = ATR order), and the rules to try on the card's serial.
+    std::string application;
+    std::vector<ApplicationRule> serialRules;
 
     ModuleMutex ioMutex;    // card I/O and token (re)load
     ModuleMutex stateMutex; // token pointer and login state; never held across card I/O
 
 private:
     void checkUsable(const TokenPtr& token);
+    void applySerialRule(const drivers::Registry& registry, Token& token);
     void buildObjects(Token& token);
     void handleCardError(const TokenPtr& token, const Error& e);
     CK_SLOT_ID id_;
