@@ -33,6 +33,12 @@ void apply(Config& c, const std::string& key, const std::string& value)
         c.cacheEnabled = truthy(value);
     else if (key == "cache_dir")
         c.cacheDir = value;
+    else if (key == "pin_source")
+        c.pinSource = value == "pinentry" ? Config::PinSource::pinentry : Config::PinSource::application;
+    else if (key == "pinentry_program")
+        c.pinentryProgram = value;
+    else if (key == "pinentry_timeout")
+        c.pinentryTimeoutS = std::atoi(value.c_str());
 }
 
 void loadFile(Config& c, const std::string& path)
