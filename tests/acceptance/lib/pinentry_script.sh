@@ -4,6 +4,8 @@
 # (greeting, OK to every SET*/OPTION, D line + OK to GETPIN, OK or ERR to
 # CONFIRM, OK to BYE). Driven by the environment the module passes on:
 #   PINENTRY_PIN      the PIN GETPIN answers (default 123456; digits only)
+#   PINENTRY_PIN_FILE or a file holding it (so the PIN is not in the
+#                     environment of the process that runs the module)
 #   PINENTRY_MODE     answer (default) | cancel (ERR as when the user cancels)
 #                     | hang (never answers GETPIN) | exit (dies at GETPIN)
 #   PINENTRY_CONFIRM  yes | no (default): the answer to CONFIRM
@@ -21,7 +23,11 @@ while IFS= read -r line; do
                 cancel) echo "ERR 83886179 Operation cancelled <Pinentry>" ;;
                 hang) exec sleep 3600 ;;
                 exit) exit 3 ;;
-                *) printf 'D %s\nOK\n' "${PINENTRY_PIN:-123456}" ;;
+                *)
+                    pin=${PINENTRY_PIN:-123456}
+                    [ -n "${PINENTRY_PIN_FILE:-}" ] && pin=$(cat "$PINENTRY_PIN_FILE")
+                    printf 'D %s\nOK\n' "$pin"
+                    ;;
             esac
             ;;
         CONFIRM)
