@@ -3,7 +3,8 @@
 # announces CKF_PROTECTED_AUTHENTICATION_PATH, so pkcs11-tool shows "PIN pad
 # present" and logs in with a NULL PIN; the module asks the scripted pinentry
 # (lib/pinentry_script.sh, answering 123456) and the 9A signature verifies
-# with OpenSSL. A PIN given by the application still works and asks no
+# with OpenSSL; the context-specific login of 9C with no PIN asks a second
+# time. A PIN given by the application still works and asks no
 # pinentry. Cancel, a missing program, a pinentry that never answers and a
 # real pinentry-curses with no terminal and no display all end in
 # CKR_FUNCTION_CANCELED within seconds, with the pinentry process gone.
@@ -51,6 +52,17 @@ for c in SETPROMPT BYE; do
     if grep -q "^$c" "$log"; then pass "pinentry got $c"; else fail "pinentry got no $c"; fi
 done
 if grep -q '123456' "$log"; then fail "the PIN appears in what the module sent pinentry"; else pass "no PIN in the requests"; fi
+
+# 9C (CKA_ALWAYS_AUTHENTICATE): the context-specific login with no PIN asks too
+check "read certificate 02" p11 --read-object --type cert --id 02 -o "$work/cert02.der"
+openssl x509 -inform DER -in "$work/cert02.der" -pubkey -noout -out "$work/pub02.pem"
+: >"$log"
+check "9C --login --sign without --pin" p11 --login --sign --id 02 -m ECDSA-SHA256 --signature-format openssl \
+    -i "$work/msg" -o "$work/sig02"
+check "the 9C signature verifies" openssl dgst -sha256 -verify "$work/pub02.pem" -signature "$work/sig02" "$work/msg"
+if [ "$(getpins)" = 2 ] && grep -q '^SETDESC .*allow one use of a key' "$log"; then
+    pass "9C: a second dialog for the context-specific login"
+else fail "9C: $(getpins) dialogs"; sed 's/^/#   /' "$log"; fi
 
 # A PIN from the application: as before, no pinentry
 : >"$log"
