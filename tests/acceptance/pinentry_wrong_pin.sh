@@ -6,6 +6,7 @@
 # (CONFIRM) before it spends the last try, and a declined one is
 # CKR_FUNCTION_CANCELED without a VERIFY; the right PIN then still logs in,
 # both from the application and through pinentry: the card never blocked.
+# A PIN blocked elsewhere is CKR_PIN_LOCKED with no dialog.
 # Runs inside scripts/with-virtual-cards.
 # sandbox-args: --openpgp=none
 # sandbox-timeout: 300
@@ -54,4 +55,13 @@ if [[ $f != *"final user PIN try"* && $f != *"user PIN count low"* ]]; then pass
 : >"$log"
 check "the right PIN through pinentry logs in" p11 --login -O
 if [ "$(count GETPIN)" = 1 ]; then pass "pinentry asked once"; else fail "pinentry asked $(count GETPIN) times"; fi
+
+# 4. A PIN blocked elsewhere (three wrong VERIFYs from pkcs11-tool with a PIN):
+# CKR_PIN_LOCKED without a dialog
+for _ in 1 2 3; do p11 --login --pin 000000 -O >/dev/null 2>&1 || true; done
+: >"$log"
+if p11 --login -O >"$work/out" 2>&1; then fail "logged in to a blocked PIN"; fi
+if grep -q CKR_PIN_LOCKED "$work/out" && [ "$(count GETPIN)" = 0 ] && [ "$(count CONFIRM)" = 0 ]; then
+    pass "blocked PIN: CKR_PIN_LOCKED, no dialog"
+else fail "blocked PIN: $(grep -o 'CKR_[A-Z_]*' "$work/out" | head -1), $(count GETPIN) GETPIN"; fi
 finish
