@@ -80,8 +80,8 @@ void reap(pid_t pid) noexcept
 std::string ttyName()
 {
     if (const char* t = std::getenv("GPG_TTY"); t != nullptr && *t != '\0') return t;
-    if (isatty(STDIN_FILENO) == 1)
-        if (const char* t = ttyname(STDIN_FILENO)) return t;
+    char name[256];
+    if (isatty(STDIN_FILENO) == 1 && ttyname_r(STDIN_FILENO, name, sizeof name) == 0) return name;
     return {};
 }
 
@@ -227,7 +227,10 @@ void Pinentry::start()
 void Pinentry::send(std::string_view line)
 {
     std::string out(line);
-    if (out.size() + 1 > kMaxLine) out.resize(kMaxLine - 1); // our texts are short; never a split escape
+    if (out.size() + 1 > kMaxLine) { // a long label: cut the text, never inside a %XX escape
+        out.resize(kMaxLine - 1);
+        if (auto pct = out.find('%', out.size() - 2); pct != std::string::npos) out.resize(pct);
+    }
     out += '\n';
     for (std::size_t sent = 0; sent < out.size();) {
         ssize_t n = ::send(fd_, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);

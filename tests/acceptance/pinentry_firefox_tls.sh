@@ -8,7 +8,8 @@
 # Automatically"; the server's test CA trusted in the profile), and exits
 # within seconds: the token announces CKF_PROTECTED_AUTHENTICATION_PATH, so
 # Firefox logs in with C_Login(NULL) and the module asks pinentry once.
-# The s_server log and Firefox's screenshot of the page stay in
+# The s_server log, Firefox's screenshot of the page, the pinentry requests
+# and the module's debug log (TESSERA_DEBUG=1) stay in
 # artifacts/pinentry_firefox_tls/ of the test's working directory.
 # Runs inside scripts/with-virtual-cards.
 # sandbox-args: --openpgp=none
@@ -54,6 +55,7 @@ firefox_profile "$work/profile" 'user_pref("security.default_personal_cert", "Se
 certutil -A -d "sql:$work/profile" -n "Tessera test CA" -t "C,," -a -i "$work/ca.pem" || die "certutil -A the test CA"
 printf 'pin_source = pinentry\npinentry_program = %s\n' "$here/lib/pinentry_script.sh" >"$work/pe.conf"
 export TESSERA_CONF=$work/pe.conf PINENTRY_LOG=$artifacts/pinentry.log
+export TESSERA_DEBUG=1 TESSERA_LOG_FILE=$artifacts/tessera.log # the module's call log, kept too (never a PIN)
 
 start=$(date +%s%N)
 if firefox_run "$work/app" "$work/profile" 60 "https://127.0.0.1:$CLIENT_PORT/" "$artifacts/screenshot.png" \
@@ -77,4 +79,8 @@ if grep -qxF "depth=0 CN = $cn" "$artifacts/s_server.log"; then
 else fail "the s_server log shows no 9A client certificate ($cn)"; sed 's/^/#   /' "$artifacts/s_server.log"; fi
 if grep -q 'SSL_ERROR\|Secure Connection Failed' "$artifacts/firefox.log"; then fail "Firefox reports a TLS error"; fi
 echo "# artifacts: $artifacts"
+if [ "$failures" -gt 0 ]; then
+    echo "# pinentry.log:"; sed 's/^/#   /' "$artifacts/pinentry.log" 2>/dev/null || true
+    echo "# tessera.log (last 40 lines):"; tail -n 40 "$artifacts/tessera.log" 2>/dev/null | sed 's/^/#   /' || true
+fi
 finish

@@ -146,6 +146,24 @@ TEST(Pinentry, GetsThePinAndConfirms)
     EXPECT_TRUE(noChildren());
 }
 
+// Assuan lines are at most 1000 bytes: a long text is cut, never inside %XX.
+TEST(Pinentry, CutsLongTextsOutsideEscapes)
+{
+    std::string dir = tempDir();
+    setenv("PINENTRY_LOG", (dir + "/log").c_str(), 1);
+    {
+        Pinentry p(scripted("answer"));
+        EXPECT_EQ(text(p.getPin({std::string(990, 'x') + "\nmore", "PIN:", ""})), "123456");
+    }
+    unsetenv("PINENTRY_LOG");
+    std::ifstream in(dir + "/log");
+    std::string line, desc;
+    while (std::getline(in, line))
+        if (line.rfind("SETDESC ", 0) == 0) desc = line;
+    EXPECT_EQ(desc, "SETDESC " + std::string(990, 'x'));
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Pinentry, EveryFailureIsCancelledFastAndReaped)
 {
     expectCancelled(scripted("cancel"), 2000);
