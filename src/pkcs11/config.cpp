@@ -99,6 +99,17 @@ std::string setApplication(std::string& out, const std::string& v)
     return {};
 }
 
+std::string setPinSource(Config::PinSource& out, const std::string& v)
+{
+    if (v == "application")
+        out = Config::PinSource::application;
+    else if (v == "pinentry")
+        out = Config::PinSource::pinentry;
+    else
+        return "application or pinentry";
+    return {};
+}
+
 // application.PATTERN = piv|openpgp
 std::string addApplicationRule(Config& c, const std::string& pattern, const std::string& v)
 {
@@ -132,6 +143,12 @@ std::string apply(Config& c, const std::string& key, const std::string& value)
         return setBool(c.cacheEnabled, value);
     else if (key == "cache_dir")
         c.cacheDir = value;
+    else if (key == "pin_source")
+        return setPinSource(c.pinSource, value);
+    else if (key == "pinentry_program")
+        c.pinentryProgram = value;
+    else if (key == "pinentry_timeout")
+        return setInt(c.pinentryTimeoutS, value, 1, 3600);
     else if (key == "reader_include")
         return addPatterns(c.readerInclude, value);
     else if (key == "reader_exclude")

@@ -35,6 +35,14 @@ struct Config {
     // cache_dir = PATH: where (empty: $XDG_CACHE_HOME/tessera or ~/.cache/tessera).
     bool cacheEnabled = true;
     std::string cacheDir;
+    // pin_source = application|pinentry: with pinentry, tokens announce
+    // CKF_PROTECTED_AUTHENTICATION_PATH and C_Login(NULL PIN) asks the
+    // pinentry_program (empty: the first of pinentry.hpp's defaults found)
+    // over Assuan, giving the user pinentry_timeout seconds (pinentry_login.hpp).
+    enum class PinSource { application, pinentry };
+    PinSource pinSource = PinSource::application;
+    std::string pinentryProgram;
+    int pinentryTimeoutS = 60;
     // reader_include = PATTERN[, PATTERN...] and reader_exclude = ...: fnmatch
     // globs on the PC/SC reader name, applied before readers become slots.
     std::vector<std::string> readerInclude, readerExclude;

@@ -3,6 +3,7 @@
 #include "pkcs11/entry.hpp"
 #include "pkcs11/key_admin.hpp"
 #include "pkcs11/module.hpp"
+#include "pkcs11/pinentry_login.hpp"
 #include "pkcs11/private_ops.hpp"
 
 using namespace tessera;
@@ -24,6 +25,11 @@ CK_RV login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR p
 {
     auto m = Module::get();
     auto s = m->session(hSession);
+    if (pPin == nullptr && m->config().pinSource == Config::PinSource::pinentry &&
+        (userType == CKU_USER || userType == CKU_CONTEXT_SPECIFIC)) {
+        loginWithPinentry(*m, *s, userType); // the protected path: the module asks the user
+        return CKR_OK;
+    }
     SecureBytes pin = pinFrom(pPin, ulPinLen);
     switch (userType) {
     case CKU_USER: loginUser(*s, pin); return CKR_OK;

@@ -91,6 +91,7 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
         {
             std::scoped_lock lock(slot->stateMutex);
             pInfo->flags = tokenFlags(*t, t->userLoggedIn);
+            if (m->config().pinSource == Config::PinSource::pinentry) pInfo->flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
         }
         pInfo->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
         pInfo->ulSessionCount = m->sessionCount(slotID, false);

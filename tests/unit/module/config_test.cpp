@@ -71,6 +71,24 @@ TEST(Config, EveryDocumentedOptionIsRead)
     EXPECT_EQ(c.cacheDir, "/tmp/cache#1"); // '#' inside a word is not a comment
 }
 
+TEST(Config, PinentryOptionsAreReadAndCheckedLikeTheOthers)
+{
+    Config c = parsed("pin_source = pinentry\n"
+                      "pinentry_program = /usr/bin/pinentry-tty\n"
+                      "pinentry_timeout = 5\n");
+    EXPECT_TRUE(c.problems.empty()) << c.problems.front();
+    EXPECT_EQ(c.pinSource, Config::PinSource::pinentry);
+    EXPECT_EQ(c.pinentryProgram, "/usr/bin/pinentry-tty");
+    EXPECT_EQ(c.pinentryTimeoutS, 5);
+    // A misspelt source must not silently mean "application": one problem, default kept.
+    Config bad = parsed("pin_source = pinentyr\npinentry_timeout = 0\n");
+    ASSERT_EQ(bad.problems.size(), 2u);
+    EXPECT_NE(bad.problems[0].find("pin_source"), std::string::npos) << bad.problems[0];
+    EXPECT_NE(bad.problems[1].find("pinentry_timeout"), std::string::npos) << bad.problems[1];
+    EXPECT_EQ(bad.pinSource, Config::PinSource::application);
+    EXPECT_EQ(bad.pinentryTimeoutS, 60);
+}
+
 TEST(Config, CommentsBlankLinesAndTrailingCommentsAreNotProblems)
 {
     Config c = parsed("\xEF\xBB\xBF# header\n\n   \n\t# indented\ndebug = 1   # calls only\r\n");
