@@ -40,9 +40,10 @@ struct Token {
     SecureBytes userPin;
     bool soLoggedIn = false; // CKU_SO (OpenPGP PW3); exclusive with the user login
     SecureBytes soPin;
+    bool keypadLogin = false; // the user logged in on the reader's keypad: no PIN cached (keypad_login.hpp)
     void logout()
     {
-        userLoggedIn = soLoggedIn = false;
+        userLoggedIn = soLoggedIn = keypadLogin = false;
         userPin.clear();
         soPin.clear();
     }
