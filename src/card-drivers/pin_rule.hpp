@@ -23,9 +23,9 @@ namespace tessera::drivers {
 // command this long to land while no PIN is verified, before VERIFY.
 inline constexpr auto kInFlightDrain = std::chrono::milliseconds(2);
 
-// Runs op() inside one transaction after verify() (which VERIFYs the PIN
-// one way or another), then resets the PIN state; with verify == nullptr-like
-// "no PIN" use withVerifiedPin(..., nullptr, op).
+// Runs op() inside one transaction after verify() (VERIFY with a given PIN,
+// or on the reader's keypad), then resets the PIN state, also when op()
+// fails. An operation without a PIN: withVerifiedPin(..., nullptr, op).
 template <typename Verify, typename Op>
 auto withVerification(apdu::Channel& channel, Card& card, std::uint8_t pinReference, Verify&& verify, Op&& op)
     -> decltype(op())

@@ -60,9 +60,12 @@ Operation* activeKeyOperation(Session& session)
 
 } // namespace
 
+// Also on a PIN-pad reader whose card cannot take a keypad PIN (OpenPGP
+// with a KDF-DO): the token does not announce the flag, and a NULL-PIN login
+// gets the driver's clear refusal rather than "NULL PIN".
 bool usesKeypad(const Session& session)
 {
-    return session.token && session.token->model.userPin.pinPad;
+    return session.token && (session.token->model.userPin.pinPad || session.token->readerPinPad);
 }
 
 bool keypadLoggedIn(const Session& session)

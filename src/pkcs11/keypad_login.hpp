@@ -12,7 +12,7 @@
 
 namespace tessera::pkcs11 {
 
-// The token's PIN comes from its reader's keypad.
+// A NULL PIN means the reader's keypad (its reader has a PIN pad).
 bool usesKeypad(const Session& session);
 // The user logged in through the keypad (no PIN is cached).
 bool keypadLoggedIn(const Session& session);

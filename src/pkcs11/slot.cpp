@@ -53,7 +53,8 @@ TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventC
         token->model = token->card->readIdentity();
         // PC/SC part 10: a PIN-pad reader makes the token's PIN a protected
         // authentication path (the features were asked in this transaction).
-        token->model.userPin.pinPad = token->channel->hasPinPad() && token->card->pinPadUsable();
+        token->readerPinPad = token->channel->hasPinPad();
+        token->model.userPin.pinPad = token->readerPinPad && token->card->pinPadUsable();
     }
     if (token->model.keysRead) buildObjects(*token);
     log::write(log::Level::calls, "token '" + token->model.label + "' read from " + reader_);

@@ -32,6 +32,7 @@ struct Token {
     std::atomic<bool> objectsLoaded{false};
     std::function<CK_OBJECT_HANDLE()> nextHandle; // numbers the objects when they are built
     std::uint16_t eventCounter = 0;               // pcscd's event counter when the token was read
+    bool readerPinPad = false;                    // the reader has VERIFY_PIN_DIRECT (set at load)
     std::atomic<bool> gone{false};                // card removed: sessions on this token end
     std::atomic<std::chrono::steady_clock::time_point> lastUse{std::chrono::steady_clock::now()};
 
