@@ -77,6 +77,20 @@ std::optional<PinProperties> parsePinProperties(ByteView bytes)
     return p;
 }
 
+TlvProperties parseTlvProperties(ByteView bytes)
+{
+    constexpr std::uint8_t kMinPinSize = 0x06, kMaxPinSize = 0x07; // PCSCv2_PART10_PROPERTY_b{Min,Max}PINSize
+    TlvProperties t;
+    for (std::size_t i = 0; i + 2 <= bytes.size();) {
+        const std::size_t len = bytes[i + 1];
+        if (i + 2 + len > bytes.size()) break;
+        if (len == 1 && bytes[i] == kMinPinSize) t.minPinSize = bytes[i + 2];
+        if (len == 1 && bytes[i] == kMaxPinSize) t.maxPinSize = bytes[i + 2];
+        i += 2 + len;
+    }
+    return t;
+}
+
 Bytes verifyPinStructure(const PinBlock& block, ByteView apduTemplate)
 {
     Bytes b;

@@ -39,6 +39,14 @@ struct PinProperties {
 };
 std::optional<PinProperties> parsePinProperties(ByteView bytes);
 
+// FEATURE_GET_TLV_PROPERTIES (section 2.6.14): tag, length, little-endian
+// value. Only the PIN size limits are kept (0 = not given).
+struct TlvProperties {
+    std::uint8_t minPinSize = 0;
+    std::uint8_t maxPinSize = 0;
+};
+TlvProperties parseTlvProperties(ByteView bytes);
+
 // How the reader is to put the typed PIN into the APDU.
 struct PinBlock {
     enum class Encoding : std::uint8_t { binary = 0, bcd = 1, ascii = 2 };

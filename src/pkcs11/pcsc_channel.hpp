@@ -55,6 +55,7 @@ private:
     bool featuresKnown_ = false;
     pcsc::ReaderFeatures features_;
     std::optional<pcsc::PinProperties> pinProperties_;
+    pcsc::TlvProperties tlvProperties_; // the reader's own PIN length limits
 };
 
 } // namespace tessera::pkcs11

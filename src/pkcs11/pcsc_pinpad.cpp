@@ -14,13 +14,17 @@ namespace {
 // Seconds the reader waits for the user (OpenSC asks for the same).
 constexpr std::uint8_t kPinPadTimeout = 30;
 
-pcsc::PinBlock blockOf(const apdu::PinPadCommand& c, bool change)
+// The card's PIN length limits, narrowed to the reader's own (as OpenSC
+// does): a reader refuses a structure asking for more than its keypad takes.
+pcsc::PinBlock blockOf(const apdu::PinPadCommand& c, bool change, const pcsc::TlvProperties& reader)
 {
     pcsc::PinBlock b;
     b.encoding = c.ascii ? pcsc::PinBlock::Encoding::ascii : pcsc::PinBlock::Encoding::bcd;
     b.blockSize = c.blockSize;
     b.minDigits = c.minDigits;
     b.maxDigits = c.maxDigits;
+    if (reader.minPinSize > b.minDigits) b.minDigits = reader.minPinSize;
+    if (reader.maxPinSize != 0 && reader.maxPinSize < b.maxDigits) b.maxDigits = reader.maxPinSize;
     b.timeoutSeconds = kPinPadTimeout;
     b.offsetOld = c.offsetOld;
     b.offsetNew = c.offsetNew;
@@ -48,6 +52,12 @@ void PcscChannel::queryFeatures()
         } catch (const Error&) {
         }
     }
+    if (features_.getTlvProperties != 0) {
+        try {
+            tlvProperties_ = pcsc::parseTlvProperties(handle_->control(features_.getTlvProperties, {}));
+        } catch (const Error&) {
+        }
+    }
     if (features_.pinPad())
         log::write(log::Level::calls, reader_ + ": PIN pad reader (VERIFY_PIN_DIRECT" +
                                           std::string(features_.modifyPinDirect ? ", MODIFY_PIN_DIRECT" : "") +
@@ -59,14 +69,16 @@ void PcscChannel::queryFeatures()
 apdu::Response PcscChannel::pinPadVerify(const apdu::PinPadCommand& command)
 {
     if (features_.verifyPinDirect == 0) fail(Errc::unsupported, reader_ + " has no PIN pad");
-    const Bytes structure = pcsc::verifyPinStructure(blockOf(command, false), command.apduTemplate.encode(false));
+    const Bytes structure =
+        pcsc::verifyPinStructure(blockOf(command, false, tlvProperties_), command.apduTemplate.encode(false));
     return pinPadSend(features_.verifyPinDirect, structure, "VERIFY");
 }
 
 apdu::Response PcscChannel::pinPadChange(const apdu::PinPadCommand& command)
 {
     if (features_.modifyPinDirect == 0) fail(Errc::unsupported, reader_ + ": the PIN pad cannot change PINs");
-    const Bytes structure = pcsc::modifyPinStructure(blockOf(command, true), command.apduTemplate.encode(false));
+    const Bytes structure =
+        pcsc::modifyPinStructure(blockOf(command, true, tlvProperties_), command.apduTemplate.encode(false));
     return pinPadSend(features_.modifyPinDirect, structure, "CHANGE REFERENCE DATA");
 }
 

@@ -54,6 +54,9 @@ expect_eq 63C3 "$(pin_status)" "timeout leaves PW1's counter alone"
 keypad 12345
 expect_rv CKR_PIN_LEN_RANGE "a PIN shorter than PW1's minimum (reader: 6403)" p11 --login -O
 expect_eq 63C3 "$(pin_status)" "a refused length leaves the counter alone"
+keypad 1234567890123
+expect_rv CKR_PIN_LEN_RANGE "13 digits: above the reader's own maximum of 12 (GET_TLV_PROPERTIES)" p11 --login -O
+expect_eq 63C3 "$(pin_status)" "the card never saw it"
 
 echo "-- PIN change through MODIFY_PIN_DIRECT"
 keypad 123456 65432100 65432100

@@ -81,3 +81,13 @@ TEST(Part10, ModifyStructureMatchesReaderH)
     b.confirmNew = false;
     EXPECT_EQ(modifyPinStructure(b, apdu)[offsetof(PIN_MODIFY_STRUCTURE, bConfirmPIN)], 0x00);
 }
+
+TEST(Part10, TlvPropertiesGiveThePinSizeLimits)
+{
+    // wLcdLayout 0000, bMinPINSize 4, bMaxPINSize 12, dwMaxAPDUDataSize 65536
+    const TlvProperties t = parseTlvProperties(fromHex("01020000 060104 07010C 0A0400000100"));
+    EXPECT_EQ(t.minPinSize, 4);
+    EXPECT_EQ(t.maxPinSize, 12);
+    EXPECT_EQ(parseTlvProperties(fromHex("0601")).minPinSize, 0) << "truncated";
+    EXPECT_EQ(parseTlvProperties(fromHex("06020405")).minPinSize, 0) << "wrong length is skipped";
+}
