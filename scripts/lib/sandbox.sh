@@ -17,6 +17,9 @@
 #                          "NAME XX 01" (PORT+1)
 #   ctl/vpcd-PORT.so       that entry's own copy of libifdvpcd.so (two entries
 #                          sharing one LIBPATH corrupt each other)
+#   ctl/pinpad-PORT.so     the same with --pinpad: the PIN-pad handler
+#   ctl/keypad-PORT        --pinpad: entries queued on the keypad of the reader
+#                          slot at PORT (scripts/vcard-ctl keypad), one a line
 #   ctl/holder.pid         the namespace holder (target of nsenter)
 #   ctl/pcscd.pid ctl/KIND.pid ctl/KIND.port ctl/KIND.profile
 #   ctl/KIND.extra         more `tessera-vcard serve` arguments, one a line
@@ -34,6 +37,7 @@ SB_KINDS="piv openpgp"
 SB_T0=${EPOCHREALTIME/./}
 : "${SB_PROG:=$(basename "$0")}"
 : "${SB_DEBUG:=0}"
+: "${SB_PINPAD:=0}"
 
 sb_note() { echo "$SB_PROG: $*" >&2; }
 sb_die() {
@@ -75,6 +79,8 @@ sb_write_env() {
         printf 'SB_BUILD=%q\n' "$SB_BUILD"
         printf 'SB_USERNS=%q\n' "${SB_USERNS:-0}"
         printf 'SB_DEBUG=%q\n' "$SB_DEBUG"
+        printf 'SB_PINPAD=%q\n' "$SB_PINPAD"
+        printf 'SB_PINPAD_LIB=%q\n' "${SB_PINPAD_LIB:-}"
     } >"$SB_CTL/env"
 }
 
@@ -155,15 +161,22 @@ sb_check_reader_name() {
     esac
 }
 
-# reader.conf from ctl/readers; each entry gets its own copy of the driver
+# reader.conf from ctl/readers; each entry gets its own copy of the driver.
+# With --pinpad the driver is the PIN-pad handler (tools/pinpad-ifd), whose
+# DEVICENAME "CTLDIR:PORT" also says where its keypad queues are.
 sb_write_reader_conf() {
-    local port name lib
+    local port name lib dev
     : >"$SANDBOX/reader.conf.tmp"
     while IFS=$'\t' read -r port name; do
-        lib=$SB_CTL/vpcd-$port.so
-        [ -f "$lib" ] || cp "$SB_VPCD_LIB" "$lib"
-        printf 'FRIENDLYNAME "%s"\nDEVICENAME /dev/null:%s\nLIBPATH %s\nCHANNELID %s\n\n' \
-            "$name" "$port" "$lib" "$port" >>"$SANDBOX/reader.conf.tmp"
+        if [ "$SB_PINPAD" = 1 ]; then
+            lib=$SB_CTL/pinpad-$port.so dev=$SB_CTL
+            [ -f "$lib" ] || cp "$SB_PINPAD_LIB" "$lib"
+        else
+            lib=$SB_CTL/vpcd-$port.so dev=/dev/null
+            [ -f "$lib" ] || cp "$SB_VPCD_LIB" "$lib"
+        fi
+        printf 'FRIENDLYNAME "%s"\nDEVICENAME %s:%s\nLIBPATH %s\nCHANNELID %s\n\n' \
+            "$name" "$dev" "$port" "$lib" "$port" >>"$SANDBOX/reader.conf.tmp"
     done <"$SB_CTL/readers"
     mv "$SANDBOX/reader.conf.tmp" "$SANDBOX/reader.conf"
 }

@@ -2,6 +2,7 @@
 // session info from memory, C_Login/C_Logout with the PIN cache, C_SetPIN.
 #include "pkcs11/entry.hpp"
 #include "pkcs11/key_admin.hpp"
+#include "pkcs11/keypad_login.hpp"
 #include "pkcs11/module.hpp"
 #include "pkcs11/pinentry_login.hpp"
 #include "pkcs11/private_ops.hpp"
@@ -25,6 +26,10 @@ CK_RV login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR p
 {
     auto m = Module::get();
     auto s = m->session(hSession);
+    if (pPin == nullptr && ulPinLen == 0 && usesKeypad(*s)) { // the PIN pad (keypad_login.hpp)
+        keypadLogin(*m, *s, userType);
+        return CKR_OK;
+    }
     if (pPin == nullptr && m->config().pinSource == Config::PinSource::pinentry &&
         (userType == CKU_USER || userType == CKU_CONTEXT_SPECIFIC)) {
         loginWithPinentry(*m, *s, userType); // the protected path: the module asks the user
@@ -131,6 +136,10 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
     return guarded("C_SetPIN", [&] {
         auto s = Module::sessionCall(hSession);
         if (!s->readWrite()) failRv(CKR_SESSION_READ_ONLY, "C_SetPIN and C_InitPIN need a read-write session");
+        if (pOldPin == nullptr && pNewPin == nullptr && usesKeypad(*s)) { // the PIN pad (keypad_login.hpp)
+            keypadSetPin(*s);
+            return CKR_OK;
+        }
         SecureBytes oldPin = pinFrom(pOldPin, ulOldLen);
         SecureBytes newPin = pinFrom(pNewPin, ulNewLen);
         bool so = false, user = false;

@@ -52,6 +52,10 @@ TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventC
         if (!token->card) fail(Errc::tokenNotRecognized, "no driver recognises the card in " + reader_);
         token->model = token->card->readIdentity();
         applySerialRule(registry, *token);
+        // PC/SC part 10: a PIN-pad reader makes the token's PIN a protected
+        // authentication path (the features were asked in this transaction).
+        token->readerPinPad = token->channel->hasPinPad();
+        token->model.userPin.pinPad = token->readerPinPad && token->card->pinPadUsable();
     }
     if (token->model.keysRead) buildObjects(*token);
     log::write(log::Level::calls, "token '" + token->model.label + "' read from " + reader_);

@@ -33,6 +33,7 @@ struct Token {
     std::atomic<bool> objectsLoaded{false};
     std::function<CK_OBJECT_HANDLE()> nextHandle; // numbers the objects when they are built
     std::uint16_t eventCounter = 0;               // pcscd's event counter when the token was read
+    bool readerPinPad = false;                    // the reader has VERIFY_PIN_DIRECT (set at load)
     std::atomic<bool> gone{false};                // card removed: sessions on this token end
     std::atomic<std::chrono::steady_clock::time_point> lastUse{std::chrono::steady_clock::now()};
 
@@ -41,9 +42,10 @@ struct Token {
     SecureBytes userPin;
     bool soLoggedIn = false; // CKU_SO (OpenPGP PW3); exclusive with the user login
     SecureBytes soPin;
+    bool keypadLogin = false; // the user logged in on the reader's keypad: no PIN cached (keypad_login.hpp)
     void logout()
     {
-        userLoggedIn = soLoggedIn = false;
+        userLoggedIn = soLoggedIn = keypadLogin = false;
         userPin.clear();
         soPin.clear();
     }
