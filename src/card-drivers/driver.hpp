@@ -87,6 +87,7 @@ struct TokenModel {
     // Key pairs Card::generateKeyPair can make (for the mechanism list).
     unsigned rsaGenerateMinBits = 0, rsaGenerateMaxBits = 0; // 0: no RSA generation
     unsigned ecGenerateMinBits = 0, ecGenerateMaxBits = 0;   // 0: no EC generation
+    bool generate25519 = false;                              // Ed25519 / X25519 key pairs
     // false after Card::readIdentity(): keys (and the objects built from them)
     // come later from Card::readKeys(), when an application first looks.
     bool keysRead = true;

@@ -72,6 +72,11 @@ public:
     void verifyPinOnPad(std::uint8_t pinReference) override;
     void changePinOnPad(std::uint8_t pinReference) override;
 
+    // openpgp_management.cpp: CKU_SO is PW3
+    void verifyAdministrator(const SecureBytes& credential) override;
+    void unblockPin(const SecureBytes& credential, const SecureBytes& newPin) override;
+    CardKey generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits) override;
+
     Bytes sign(const CardKey& key, ByteView input) override;
     SensitiveBytes decrypt(const CardKey& key, ByteView input) override;
     SensitiveBytes deriveEcdh(const CardKey& key, ByteView peerPoint) override;
@@ -88,6 +93,11 @@ private:
     std::optional<CardKey> readSlot(const KeySlot& slot, std::size_t index);
     std::optional<Bytes> readCertificate(const KeySlot& slot);
     void endCertificateSelection();
+
+    // openpgp_management.cpp
+    void describeAdministration(TokenModel& token) const;
+    Bytes attributesFor(const KeySlot& slot, KeyAlgorithm algorithm, unsigned bits) const;
+    KeyAttributes setAttributes(const KeySlot& slot, KeyAlgorithm algorithm, unsigned bits);
 
     // openpgp_pin.cpp
     SecureBytes pinValue(PasswordKind kind, const SecureBytes& pin) const;
