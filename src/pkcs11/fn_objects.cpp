@@ -58,8 +58,9 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, 
         std::scoped_lock lock(s->mutex);
         if (s->find) failRv(CKR_OPERATION_ACTIVE, "an object search is already active in the session");
         FindState state;
-        for (const auto& o : s->token->objects)
-            if (visible(*o, userLoggedIn) && o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
+        if (const auto objects = s->token->objects()) // a snapshot: writes publish a new list
+            for (const auto& o : *objects)
+                if (visible(*o, userLoggedIn) && o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
         for (const auto& o : s->sessionObjects)
             if (visible(*o, userLoggedIn) && o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
         s->find = std::move(state);

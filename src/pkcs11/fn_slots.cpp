@@ -118,7 +118,7 @@ CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList
         requireNonNull(pulCount);
         auto token = m->token(*slot);
         slot->ensureObjects(token); // the mechanisms follow the keys
-        auto mechs = advertisedMechanisms(token->model);
+        auto mechs = advertisedMechanisms(slot->modelOf(token));
         if (pMechanismList == nullptr) {
             *pulCount = mechs.size();
             return CKR_OK;
@@ -142,7 +142,7 @@ CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM
         requireNonNull(pInfo);
         auto token = m->token(*slot);
         slot->ensureObjects(token);
-        for (const auto& mech : advertisedMechanisms(token->model)) {
+        for (const auto& mech : advertisedMechanisms(slot->modelOf(token))) {
             if (mech.type == type) {
                 *pInfo = mech.info;
                 return CKR_OK;

@@ -10,7 +10,8 @@
 #                                  tests (host tools with the runtime preloaded)
 #   tests/sanitizers/run.sh tsan   build-tsan: the threading tests
 #                                  (acceptance_module_threads, api_tessera's
-#                                  Card.EightThreadsSignConcurrently,
+#                                  Card.EightThreadsSignConcurrently and
+#                                  Card.ObjectReadersDuringCertificateWrites,
 #                                  events_finalize_race: C_Finalize against
 #                                  every long call, events_reaper_lock_fails)
 #
@@ -115,7 +116,7 @@ if [ "$kind" = asan ]; then
 else
     step "sandboxed tests: acceptance_module_threads, api_tessera (threads test only), events_finalize_race, events_reaper_lock_fails"
     TSAN_OPTIONS="$TSAN_OPTIONS:log_path=$reports/tsan" \
-        GTEST_FILTER='Card.EightThreadsSignConcurrently' \
+        GTEST_FILTER='Card.EightThreadsSignConcurrently:Card.ObjectReadersDuringCertificateWrites' \
         ctest --test-dir "$build" --output-on-failure -j"$ctest_jobs" \
         -R '^(api_tessera|acceptance_module_threads|events_finalize_race|events_reaper_lock_fails)$' || status=1
 fi
