@@ -52,7 +52,7 @@ void PcscChannel::queryFeatures()
         } catch (const Error&) {
         }
     }
-    if (features_.getTlvProperties != 0) {
+    if (features_.pinPad() && features_.getTlvProperties != 0) { // vpcd offers it too: no need there
         try {
             tlvProperties_ = pcsc::parseTlvProperties(handle_->control(features_.getTlvProperties, {}));
         } catch (const Error&) {
