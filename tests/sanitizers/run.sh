@@ -37,7 +37,8 @@ case $kind in
         targets=(tessera-pkcs11 tessera-vcard tessera_api_tests tessera_threads_test
                  tessera_apdu_tests tessera_pcsc_tests tessera_piv_tests tessera_openpgp_tests
                  tessera_module_tests tessera_crypto_tests tessera_vcard_tests tessera_core_tests
-                 tessera_common_tests tessera_pcsc_fake_tests tessera_reader_events_tests tessera_pinentry_tests)
+                 tessera_common_tests tessera_pcsc_fake_tests tessera_reader_events_tests tessera_pinentry_tests
+                 tessera-pinpad-ifd) # the --pinpad sandbox's reader (built plain, tools/pinpad-ifd)
         ;;
     tsan)
         build=${TESSERA_TSAN_BUILD_DIR:-$root/build-tsan}
