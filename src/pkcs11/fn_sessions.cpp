@@ -133,6 +133,11 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
             so = s->token->soLoggedIn;
             user = s->token->userLoggedIn;
         }
+        // OpenPGP's resetting code, set by the SO: key_admin.hpp.
+        if (so && isResettingCodeForm(newPin)) {
+            setResettingCode(*s, oldPin, newPin);
+            return CKR_OK;
+        }
         // Cards whose SO is the card administrator (PIV): key_admin.hpp.
         if (so && !s->token->model.soPin) {
             changeAdministrator(*s, oldPin, newPin);

@@ -72,6 +72,7 @@ public:
     // openpgp_management.cpp: CKU_SO is PW3
     void verifyAdministrator(const SecureBytes& credential) override;
     void unblockPin(const SecureBytes& credential, const SecureBytes& newPin) override;
+    void setResettingCode(const SecureBytes& credential, const SecureBytes& code) override;
     CardKey generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits) override;
 
     Bytes sign(const CardKey& key, ByteView input) override;

@@ -3,8 +3,8 @@
 // (GENERATE ASYMMETRIC KEY PAIR, 7.2.14) after the algorithm attributes are
 // changed when needed (PUT DATA C1-C3, 4.4.3.9), followed by the v4
 // fingerprint (C7-C9) and the generation time (CE-D0) GnuPG matches the key
-// by, and the unblocking of PW1 with the resetting code (RESET RETRY
-// COUNTER P1 00, 7.2.4). The caller's transaction ends with a card reset
+// by, the resetting code (PUT DATA D3) and the unblocking of PW1 with it
+// (RESET RETRY COUNTER P1 00, 7.2.4). The caller's transaction ends with a card reset
 // (card-drivers/admin_rule.hpp), which also drops PW3's verified state.
 //
 // CKA_ID chooses the key as the driver numbers them: 01 signature (C1, C7,
@@ -27,6 +27,7 @@ namespace {
 
 constexpr std::uint32_t kFirstFingerprintTag = 0xC7;            // C7 sig, C8 dec, C9 aut (section 4.4.2)
 constexpr std::uint32_t kFirstGenerationTimeTag = 0xCE;         // CE sig, CF dec, D0 aut
+constexpr std::uint32_t kResettingCodeTag = 0xD3;               // section 4.3.4
 constexpr std::uint8_t kRsaPublicExponentBits[] = {0x00, 0x20}; // GnuPG's default attribute: e in 32 bits
 
 const KeySlot& slotForId(ByteView id)
@@ -92,6 +93,17 @@ void OpenPgpCard::unblockPin(const SecureBytes& credential, const SecureBytes& n
     const SecureBytes pin = pinValue(PasswordKind::pw1, newPin);
     apdu::Command command = iso7816::resetRetryCounterCommand(kPw1Sign, code.view(), pin.view());
     apdu::throwIfError(iso7816::transmitSecret(channel_, command).sw, "OpenPGP RESET RETRY COUNTER (resetting code)");
+}
+
+// Section 4.3.4 / 7.2.8: PUT DATA D3 after VERIFY PW3 sets the resetting
+// code (at least 8 characters, KDF-hashed when the card wants it).
+void OpenPgpCard::setResettingCode(const SecureBytes& credential, const SecureBytes& code)
+{
+    const SecureBytes value = pinValue(PasswordKind::resettingCode, code);
+    verifyPin(kPw3, credential);
+    apdu::Command command = putDataCommand(kResettingCodeTag, Bytes(value.view().begin(), value.view().end()));
+    command.sensitive = true;
+    apdu::throwIfError(iso7816::transmitSecret(channel_, command).sw, "OpenPGP PUT DATA resetting code");
 }
 
 // The attribute value for a new key, or the card's own when it already
