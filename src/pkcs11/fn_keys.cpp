@@ -322,7 +322,10 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                         CK_ULONG ulPrivateKeyAttributeCount, CK_OBJECT_HANDLE_PTR phPublicKey,
                         CK_OBJECT_HANDLE_PTR phPrivateKey)
 {
-    return guarded("C_GenerateKeyPair", [&] {
+    const CallTrace call =
+        TESSERA_CALL("C_GenerateKeyPair", hSession, pMechanism, pPublicKeyTemplate, ulPublicKeyAttributeCount,
+                     pPrivateKeyTemplate, ulPrivateKeyAttributeCount, phPublicKey, phPrivateKey);
+    return guarded(call, [&] {
         return generateKeyPair(hSession, pMechanism, pPublicKeyTemplate, ulPublicKeyAttributeCount, pPrivateKeyTemplate,
                                ulPrivateKeyAttributeCount, phPublicKey, phPrivateKey);
     });

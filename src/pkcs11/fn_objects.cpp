@@ -50,7 +50,7 @@ extern "C" {
 
 CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
-    return guarded("C_FindObjectsInit", [&] {
+    return guarded(TESSERA_CALL("C_FindObjectsInit", hSession, pTemplate, ulCount), [&] {
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         s->slot->ensureObjects(s->token); // before the session lock: card I/O
@@ -58,8 +58,9 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, 
         std::scoped_lock lock(s->mutex);
         if (s->find) failRv(CKR_OPERATION_ACTIVE, "an object search is already active in the session");
         FindState state;
-        for (const auto& o : s->token->objects)
-            if (visible(*o, userLoggedIn) && o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
+        if (const auto objects = s->token->objects()) // a snapshot: writes publish a new list
+            for (const auto& o : *objects)
+                if (visible(*o, userLoggedIn) && o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
         for (const auto& o : s->sessionObjects)
             if (visible(*o, userLoggedIn) && o->matches(pTemplate, ulCount)) state.handles.push_back(o->handle);
         s->find = std::move(state);
@@ -70,7 +71,7 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, 
 CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, CK_ULONG ulMaxObjectCount,
                     CK_ULONG_PTR pulObjectCount)
 {
-    return guarded("C_FindObjects", [&] {
+    return guarded(TESSERA_CALL("C_FindObjects", hSession, phObject, ulMaxObjectCount, pulObjectCount), [&] {
         auto s = Module::sessionCall(hSession);
         requireNonNull(pulObjectCount);
         if (phObject == nullptr && ulMaxObjectCount != 0)
@@ -88,7 +89,7 @@ CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, C
 
 CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 {
-    return guarded("C_FindObjectsFinal", [&] {
+    return guarded(TESSERA_CALL("C_FindObjectsFinal", hSession), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->find) failRv(CKR_OPERATION_NOT_INITIALIZED, "no object search is active in the session");
@@ -100,7 +101,7 @@ CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
                           CK_ULONG ulCount)
 {
-    return guarded("C_GetAttributeValue", [&] {
+    return guarded(TESSERA_CALL("C_GetAttributeValue", hSession, hObject, pTemplate, ulCount), [&] {
         auto s = Module::sessionCall(hSession);
         if (pTemplate == nullptr) failRv(CKR_ARGUMENTS_BAD, "NULL template");
         std::scoped_lock lock(s->mutex);
@@ -110,7 +111,7 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
 
 CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
 {
-    return guarded("C_GetObjectSize", [&] {
+    return guarded(TESSERA_CALL("C_GetObjectSize", hSession, hObject, pulSize), [&] {
         auto s = Module::sessionCall(hSession);
         requireNonNull(pulSize);
         std::scoped_lock lock(s->mutex);
@@ -123,7 +124,7 @@ CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_U
 CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
                           CK_ULONG ulCount)
 {
-    return guarded("C_SetAttributeValue", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_SetAttributeValue", hSession, hObject, pTemplate, ulCount), [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         std::scoped_lock lock(s->mutex);
@@ -136,7 +137,7 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
 CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                      CK_OBJECT_HANDLE_PTR phObject)
 {
-    return guarded("C_CreateObject", [&] {
+    return guarded(TESSERA_CALL("C_CreateObject", hSession, pTemplate, ulCount, phObject), [&] {
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         requireNonNull(phObject);
@@ -148,7 +149,7 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_
 CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                    CK_OBJECT_HANDLE_PTR phNewObject)
 {
-    return guarded("C_CopyObject", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_CopyObject", hSession, hObject, pTemplate, ulCount, phNewObject), [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         requireNonNull(phNewObject);
@@ -160,7 +161,7 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTR
 
 CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
 {
-    return guarded("C_DestroyObject", [&] {
+    return guarded(TESSERA_CALL("C_DestroyObject", hSession, hObject), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         auto o = objectOf(*s, hObject);

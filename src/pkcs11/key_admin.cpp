@@ -188,24 +188,29 @@ int refreshKeyObjects(Session& session, ByteView id, const std::optional<drivers
         it->publicKeySpki.clear();
         it->certificate.reset();
     }
-    std::erase_if(token.objects, [&](const ObjectPtr& o) { return o->keyIndex == index; });
+    // A new list, published whole: readers keep the one they hold (slot.hpp).
+    auto list = std::make_shared<ObjectList>();
+    if (const auto old = token.objects()) list->assign(old->begin(), old->end());
+    std::erase_if(*list, [&](const ObjectPtr& o) { return o->keyIndex == index; });
     // issue 8 cache: invalidate (the persistent cache of this token's public data is stale now)
-    if (!key) return -1;
-    drivers::TokenModel one;
-    one.keys.push_back(keys[static_cast<std::size_t>(index)]);
-    for (auto& o : buildTokenObjects(one)) {
-        o->keyIndex = index;
-        o->handle = token.nextHandle();
-        token.objects.push_back(o);
+    if (key) {
+        drivers::TokenModel one;
+        one.keys.push_back(keys[static_cast<std::size_t>(index)]);
+        for (auto& o : buildTokenObjects(one)) {
+            o->keyIndex = index;
+            o->handle = token.nextHandle();
+            list->push_back(o);
+        }
     }
-    return index;
+    token.publishObjects(std::move(list));
+    return key ? index : -1;
 }
 
 CK_OBJECT_HANDLE objectFor(Session& session, int index, CK_OBJECT_CLASS cls)
 {
-    std::scoped_lock lock(session.slot->stateMutex);
-    for (const auto& o : session.token->objects)
-        if (o->keyIndex == index && o->objectClass() == cls) return o->handle;
+    if (const auto list = session.token->objects())
+        for (const auto& o : *list)
+            if (o->keyIndex == index && o->objectClass() == cls) return o->handle;
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <variant>
 
+#include "card-drivers/driver.hpp"
 #include "common/bytes.hpp"
 #include "common/sensitive_bytes.hpp"
 #include "pkcs11/pkcs11_api.hpp"
@@ -57,7 +58,11 @@ struct AttrValue {
 class Object {
 public:
     CK_OBJECT_HANDLE handle = 0;
-    int keyIndex = -1;           // index into the token model's keys, -1 for none
+    int keyIndex = -1; // index into the token model's keys, -1 for none
+    // The card key a token object stands for, as it was when the object was
+    // built: shared by its objects and immutable, so an operation keeps using
+    // it while a write replaces the token's keys.
+    std::shared_ptr<const drivers::CardKey> cardKey;
     CK_SESSION_HANDLE owner = 0; // session that owns a session object (0 = token object)
     std::map<CK_ATTRIBUTE_TYPE, AttrValue> attributes;
 

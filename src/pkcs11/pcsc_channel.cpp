@@ -80,6 +80,7 @@ void PcscChannel::beginTransaction()
 {
     ensureConnected();
     handle_->beginTransaction();
+    if (!featuresKnown_) queryFeatures();
 }
 
 void PcscChannel::endTransaction(bool reset)

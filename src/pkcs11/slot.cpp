@@ -15,17 +15,24 @@ Token::~Token()
     context.reset();
 }
 
-ObjectPtr Token::object(CK_OBJECT_HANDLE handle) const
+ObjectListPtr Token::objects() const
 {
-    for (const auto& o : objects)
-        if (o->handle == handle) return o;
-    return nullptr;
+    std::scoped_lock lock(objectsMutex_);
+    return objects_;
 }
 
-const drivers::CardKey* Token::cardKey(const Object& o) const
+void Token::publishObjects(ObjectListPtr list)
 {
-    if (o.keyIndex < 0 || static_cast<std::size_t>(o.keyIndex) >= model.keys.size()) return nullptr;
-    return &model.keys[static_cast<std::size_t>(o.keyIndex)];
+    std::scoped_lock lock(objectsMutex_);
+    objects_ = std::move(list);
+}
+
+ObjectPtr Token::object(CK_OBJECT_HANDLE handle) const
+{
+    if (const auto list = objects())
+        for (const auto& o : *list)
+            if (o->handle == handle) return o;
+    return nullptr;
 }
 
 TokenPtr Slot::currentToken()
@@ -48,9 +55,14 @@ TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventC
         // Identity and PIN state only: C_GetTokenInfo needs no more, and
         // certificates are the bulk of a card's public data (issue 8).
         apdu::Transaction tx(*token->channel);
-        token->card = registry.recognise(*token->channel);
+        token->card = registry.recognise(*token->channel, application);
         if (!token->card) fail(Errc::tokenNotRecognized, "no driver recognises the card in " + reader_);
         token->model = token->card->readIdentity();
+        applySerialRule(registry, *token);
+        // PC/SC part 10: a PIN-pad reader makes the token's PIN a protected
+        // authentication path (the features were asked in this transaction).
+        token->readerPinPad = token->channel->hasPinPad();
+        token->model.userPin.pinPad = token->readerPinPad && token->card->pinPadUsable();
     }
     if (token->model.keysRead) buildObjects(*token);
     log::write(log::Level::calls, "token '" + token->model.label + "' read from " + reader_);
@@ -61,31 +73,62 @@ TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventC
     return token;
 }
 
+// A rule matching the card's serial (as the application chosen so far
+// reports it) outranks the reader's choice: one slot holds one token, so a
+// card with several applications serves the one the configuration names.
+void Slot::applySerialRule(const drivers::Registry& registry, Token& token)
+{
+    const std::string want = matchApplication(serialRules, token.model.serial);
+    if (want.empty() || drivers::sameDriverName(want, token.card->driverName())) return;
+    auto other = registry.probeOnly(*token.channel, want);
+    if (!other) {
+        log::write(log::Level::calls, "card " + token.model.serial + " in " + reader_ + ": configured for " + want +
+                                          ", which it does not have; serving " + token.card->driverName());
+        token.card->select(); // the failed probe may have deselected it
+        return;
+    }
+    log::write(log::Level::calls, "card " + token.model.serial + " in " + reader_ + ": serving " + other->driverName() +
+                                      " (application rule for its serial)");
+    token.card = std::move(other);
+    token.model = token.card->readIdentity();
+}
+
+// Caller holds stateMutex, or the token is not published yet.
 void Slot::buildObjects(Token& token)
 {
-    token.objects = buildTokenObjects(token.model);
-    for (auto& o : token.objects)
+    auto list = std::make_shared<ObjectList>(buildTokenObjects(token.model));
+    for (auto& o : *list)
         o->handle = token.nextHandle();
-    token.objectsLoaded = true;
     log::write(log::Level::calls, "token '" + token.model.label + "': " + std::to_string(token.model.keys.size()) +
-                                      " keys, " + std::to_string(token.objects.size()) + " objects");
+                                      " keys, " + std::to_string(list->size()) + " objects");
+    token.publishObjects(std::move(list));
 }
 
 void Slot::ensureObjects(const TokenPtr& token)
 {
-    if (token->objectsLoaded) return;
+    if (token->objectsLoaded()) return;
     withCard(token, [&](apdu::Channel& channel, drivers::Card& card) {
-        if (token->objectsLoaded) return; // another thread read them while we waited
-        // A new transaction: another application may have selected its own
-        // applet since the identity was read.
-        apdu::Transaction tx(channel);
-        card.select();
-        drivers::TokenModel model = token->model;
-        readKeysThroughCache(cache.get(), card, model); // issue 8: the persistent cache
+        if (token->objectsLoaded()) return; // another thread read them while we waited
+        drivers::TokenModel model;
+        {
+            // A new transaction: another application may have selected its own
+            // applet since the identity was read.
+            apdu::Transaction tx(channel);
+            card.select();
+            model = modelOf(token);
+            readKeysThroughCache(cache.get(), card, model); // issue 8: the persistent cache
+        }
+        std::scoped_lock lock(stateMutex);
         token->model.keys = std::move(model.keys);
         token->model.keysRead = true;
         buildObjects(*token);
     });
+}
+
+drivers::TokenModel Slot::modelOf(const TokenPtr& token)
+{
+    std::scoped_lock lock(stateMutex);
+    return token->model;
 }
 
 void Slot::dropToken(const TokenPtr& token, const char* reason)

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "card-drivers/registry.hpp"
 #include "common/secure_bytes.hpp"
 #include "pcsc/pcsc.hpp"
+#include "pkcs11/config.hpp"
 #include "pkcs11/idle_reaper.hpp"
 #include "pkcs11/locking.hpp"
 #include "pkcs11/object.hpp"
@@ -23,15 +25,24 @@
 
 namespace tessera::pkcs11 {
 
+// A token's object list is immutable once published: a write (key_admin.cpp)
+// or a re-read builds a new list and publishes it whole, and a reader keeps
+// the list it took (and each object its card key, Object::cardKey) for as
+// long as it uses them, so no reader ever sees a list being changed.
+using ObjectList = std::vector<ObjectPtr>;
+using ObjectListPtr = std::shared_ptr<const ObjectList>;
+
 struct Token {
     std::unique_ptr<pcsc::Context> context; // one per token: a slow card never blocks another slot
     std::unique_ptr<PcscChannel> channel;
     std::unique_ptr<drivers::Card> card;
+    // Identity, PIN state and keys. keys (and userPin/soPin counters) are
+    // guarded by Slot::stateMutex once the token is published; readers
+    // outside that lock use objects() and Object::cardKey instead.
     drivers::TokenModel model;
-    std::vector<ObjectPtr> objects; // complete once objectsLoaded (Slot::ensureObjects)
-    std::atomic<bool> objectsLoaded{false};
     std::function<CK_OBJECT_HANDLE()> nextHandle; // numbers the objects when they are built
     std::uint16_t eventCounter = 0;               // pcscd's event counter when the token was read
+    bool readerPinPad = false;                    // the reader has VERIFY_PIN_DIRECT (set at load)
     std::atomic<bool> gone{false};                // card removed: sessions on this token end
     std::atomic<std::chrono::steady_clock::time_point> lastUse{std::chrono::steady_clock::now()};
 
@@ -40,16 +51,29 @@ struct Token {
     SecureBytes userPin;
     bool soLoggedIn = false; // CKU_SO (OpenPGP PW3); exclusive with the user login
     SecureBytes soPin;
+    bool keypadLogin = false; // the user logged in on the reader's keypad: no PIN cached (keypad_login.hpp)
     void logout()
     {
-        userLoggedIn = soLoggedIn = false;
+        userLoggedIn = soLoggedIn = keypadLogin = false;
         userPin.clear();
         soPin.clear();
     }
 
     ~Token();
+    // The current object list (a snapshot); nullptr until the keys are read.
+    ObjectListPtr objects() const;
+    bool objectsLoaded() const { return objects() != nullptr; }
+    // Replaces the object list; writers hold Slot::stateMutex (one writer at a time).
+    void publishObjects(ObjectListPtr list);
     ObjectPtr object(CK_OBJECT_HANDLE handle) const;
-    const drivers::CardKey* cardKey(const Object& o) const;
+    // The card key an object stands for; the object keeps it alive.
+    const drivers::CardKey* cardKey(const Object& o) const { return o.cardKey.get(); }
+
+private:
+    // A leaf lock (taken under any other, nothing under it), held only to
+    // copy or swap the pointer: after Slot::stateMutex (6) in locking.hpp.
+    mutable std::mutex objectsMutex_;
+    ObjectListPtr objects_;
 };
 
 using TokenPtr = std::shared_ptr<Token>;
@@ -72,6 +96,9 @@ public:
     // identity only (card I/O under ioMutex, once per token). Callers: the
     // object search and the mechanism list, the first things that need keys.
     void ensureObjects(const TokenPtr& token);
+    // A copy of the token's model taken under stateMutex (keys and PIN
+    // counters change under it).
+    drivers::TokenModel modelOf(const TokenPtr& token);
     // The card went away or changed: drop the token, wipe the cached PIN.
     void dropToken(const TokenPtr& token, const char* reason);
     // Exit path: wipe the cached PINs unless another thread holds the state lock.
@@ -90,12 +117,18 @@ public:
     std::weak_ptr<IdleReaper> reaper;
     // Set once by the module (before the slot is published); nullptr = cache off.
     std::shared_ptr<const TokenCache> cache;
+    // Set once by the module (before the slot is published): the application
+    // a card with several serves (config.hpp): by reader name or the global
+    // choice ("" = ATR order), and the rules to try on the card's serial.
+    std::string application;
+    std::vector<ApplicationRule> serialRules;
 
     ModuleMutex ioMutex;    // card I/O and token (re)load
     ModuleMutex stateMutex; // token pointer and login state; never held across card I/O
 
 private:
     void checkUsable(const TokenPtr& token);
+    void applySerialRule(const drivers::Registry& registry, Token& token);
     void buildObjects(Token& token);
     void handleCardError(const TokenPtr& token, const Error& e);
     CK_SLOT_ID id_;

@@ -137,6 +137,7 @@ std::vector<ObjectPtr> buildTokenObjects(const drivers::TokenModel& model)
     std::vector<ObjectPtr> objects;
     for (std::size_t i = 0; i < model.keys.size(); ++i) {
         const drivers::CardKey& key = model.keys[i];
+        const auto shared = std::make_shared<const drivers::CardKey>(key);
         Bytes subject;
         if (key.certificate) {
             try {
@@ -144,6 +145,7 @@ std::vector<ObjectPtr> buildTokenObjects(const drivers::TokenModel& model)
                 subject = info.subjectDer;
                 auto cert = makeCertificate(key, info);
                 cert->keyIndex = static_cast<int>(i);
+                cert->cardKey = shared;
                 objects.push_back(cert);
             } catch (const Error& e) {
                 log::write(log::Level::calls, "certificate of key " + key.label + " skipped: " + e.what());
@@ -155,6 +157,7 @@ std::vector<ObjectPtr> buildTokenObjects(const drivers::TokenModel& model)
             auto pubObj = makePublicKey(key, pub, subject);
             auto privObj = makePrivateKey(key, pub, subject);
             pubObj->keyIndex = privObj->keyIndex = static_cast<int>(i);
+            pubObj->cardKey = privObj->cardKey = shared;
             objects.push_back(pubObj);
             objects.push_back(privObj);
         } catch (const Error& e) {

@@ -10,7 +10,8 @@
 #                                  tests (host tools with the runtime preloaded)
 #   tests/sanitizers/run.sh tsan   build-tsan: the threading tests
 #                                  (acceptance_module_threads, api_tessera's
-#                                  Card.EightThreadsSignConcurrently,
+#                                  Card.EightThreadsSignConcurrently and
+#                                  Card.ObjectReadersDuringCertificateWrites,
 #                                  events_finalize_race: C_Finalize against
 #                                  every long call, events_reaper_lock_fails)
 #
@@ -35,7 +36,8 @@ case $kind in
         opt=-O0 # ASan+UBSan at -O1 triples the compile time of the gtest files
         targets=(tessera-pkcs11 tessera-vcard tessera_api_tests tessera_threads_test
                  tessera_apdu_tests tessera_pcsc_tests tessera_piv_tests tessera_openpgp_tests
-                 tessera_module_tests tessera_crypto_tests tessera_vcard_tests tessera_core_tests)
+                 tessera_module_tests tessera_crypto_tests tessera_vcard_tests tessera_core_tests
+                 tessera_common_tests tessera_pcsc_fake_tests tessera_reader_events_tests tessera_pinentry_tests)
         ;;
     tsan)
         build=${TESSERA_TSAN_BUILD_DIR:-$root/build-tsan}
@@ -90,8 +92,10 @@ run_logged() {
 
 if [ "$kind" = asan ]; then
     step "unit tests (leak checking on)"
-    for t in apdu pcsc piv openpgp module crypto vcard core; do
-        exe=$(find "$build/tests/unit" -name "tessera_${t}_tests" -type f -perm -u+x | head -1)
+    # Every gtest binary of tests/unit and tests/events (the fake pcsc-lite
+    # ones too: CardHandle, the page cache, the reader-event thread).
+    for t in apdu pcsc pcsc_fake piv openpgp module crypto vcard core common reader_events pinentry; do
+        exe=$(find "$build/tests/unit" "$build/tests/events" -name "tessera_${t}_tests" -type f -perm -u+x | head -1)
         [ -n "$exe" ] || { echo "FAIL: tessera_${t}_tests not built" >&2; status=1; continue; }
         run_logged "tessera_${t}_tests" "$exe" --gtest_brief=1
     done
@@ -112,7 +116,7 @@ if [ "$kind" = asan ]; then
 else
     step "sandboxed tests: acceptance_module_threads, api_tessera (threads test only), events_finalize_race, events_reaper_lock_fails"
     TSAN_OPTIONS="$TSAN_OPTIONS:log_path=$reports/tsan" \
-        GTEST_FILTER='Card.EightThreadsSignConcurrently' \
+        GTEST_FILTER='Card.EightThreadsSignConcurrently:Card.ObjectReadersDuringCertificateWrites' \
         ctest --test-dir "$build" --output-on-failure -j"$ctest_jobs" \
         -R '^(api_tessera|acceptance_module_threads|events_finalize_race|events_reaper_lock_fails)$' || status=1
 fi

@@ -68,6 +68,9 @@ public:
     void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) override;
     bool resetPinState(std::uint8_t pinReference) override;
     void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) override;
+    bool pinPadUsable() const override { return !quirks_.kdf; }
+    void verifyPinOnPad(std::uint8_t pinReference) override;
+    void changePinOnPad(std::uint8_t pinReference) override;
 
     // openpgp_management.cpp: CKU_SO is PW3
     void verifyAdministrator(const SecureBytes& credential) override;
@@ -100,6 +103,8 @@ private:
     // openpgp_pin.cpp
     SecureBytes pinValue(PasswordKind kind, const SecureBytes& pin) const;
     void checkPinLength(PasswordKind kind, const SecureBytes& pin) const;
+    void checkVerifyAnswer(std::uint8_t pinReference, std::uint16_t sw, const char* context);
+    apdu::PinPadCommand pinPadCommand(std::uint8_t pinReference, apdu::Command apduTemplate) const;
 
     // openpgp_crypto.cpp
     std::uint32_t responseLe() const;

@@ -33,7 +33,7 @@ void appendMpi(Bytes& out, ByteView value)
         value = value.subspan(1);
     std::size_t bits = value.size() * 8;
     if (!value.empty()) {
-        for (std::uint8_t top = value[0]; (top & 0x80) == 0; top <<= 1)
+        for (std::uint8_t top = value[0]; (top & 0x80) == 0; top = static_cast<std::uint8_t>(top << 1))
             --bits;
     }
     if (bits > 0xFFFF) malformed("integer too long");
