@@ -163,20 +163,7 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
             setPinPublic(*s, oldPin, newPin);
             return CKR_OK;
         }
-        auto& info = so ? *s->token->model.soPin : s->token->model.userPin;
-        const std::uint8_t reference = info.reference;
-        s->slot->withCard(s->token, [&](apdu::Channel& ch, drivers::Card& card) {
-            apdu::Transaction tx(ch);
-            card.select();
-            card.changePin(reference, oldPin, newPin);
-            return 0;
-        });
-        std::scoped_lock lock(s->slot->stateMutex);
-        if (so)
-            s->token->soPin = newPin;
-        else if (s->token->userLoggedIn)
-            s->token->userPin = newPin;
-        info.triesLeft = info.maxTries;
+        changeLoggedInPin(*s, so, oldPin, newPin);
         return CKR_OK;
     });
 }

@@ -168,6 +168,27 @@ void setPinPublic(Session& session, const SecureBytes& oldPin, const SecureBytes
     notePinResult(session, nullptr);
 }
 
+void changeLoggedInPin(Session& session, bool so, const SecureBytes& oldPin, const SecureBytes& newPin)
+{
+    // C_SetPIN must not become a way to try PW3 past the login.
+    if (so) requireLoggedInCredential(session, oldPin);
+    Token& token = *session.token;
+    drivers::PinInfo& info = so ? *token.model.soPin : token.model.userPin;
+    const std::uint8_t reference = info.reference;
+    session.slot->withCard(session.token, [&](apdu::Channel& ch, drivers::Card& card) {
+        return drivers::withPinChange(ch, card, reference, [&] {
+            card.changePin(reference, oldPin, newPin);
+            return 0;
+        });
+    });
+    std::scoped_lock lock(session.slot->stateMutex);
+    if (so)
+        token.soPin = newPin;
+    else if (token.userLoggedIn)
+        token.userPin = newPin;
+    info.triesLeft = info.maxTries;
+}
+
 int refreshKeyObjects(Session& session, ByteView id, const std::optional<drivers::CardKey>& key)
 {
     Token& token = *session.token;

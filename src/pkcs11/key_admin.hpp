@@ -30,6 +30,10 @@ void setResettingCode(Session& session, const SecureBytes& oldPin, const SecureB
 // changes the PUK, and with new "pin:NEW" unblocks the PIN.
 void setPinPublic(Session& session, const SecureBytes& oldPin, const SecureBytes& newPin);
 bool isYkcs11PukForm(const SecureBytes& oldPin);
+// C_SetPIN of the logged-in user's own PIN, or of the SO PIN (OpenPGP PW3)
+// in an SO session, whose `oldPin` must be the one the SO logged in with.
+// CHANGE REFERENCE DATA ends as withPinChange() does: nothing stays verified.
+void changeLoggedInPin(Session& session, bool so, const SecureBytes& oldPin, const SecureBytes& newPin);
 
 // Runs op(card, credential) with the logged-in administrator's credential,
 // by admin_rule.hpp. CKR_USER_NOT_LOGGED_IN without such an SO login.
