@@ -77,6 +77,9 @@ public:
     void unblockPin(const SecureBytes& credential, const SecureBytes& newPin) override;
     void setResettingCode(const SecureBytes& credential, const SecureBytes& code) override;
     CardKey generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits) override;
+    // openpgp_certificate_write.cpp: PUT DATA 7F21 of the key's occurrence
+    std::optional<CardKey> writeCertificate(const SecureBytes& credential, ByteView id, ByteView certificate,
+                                            const CardKey* known) override;
 
     Bytes sign(const CardKey& key, ByteView input) override;
     SensitiveBytes decrypt(const CardKey& key, ByteView input) override;
@@ -99,6 +102,9 @@ private:
     void describeAdministration(TokenModel& token) const;
     Bytes attributesFor(const KeySlot& slot, KeyAlgorithm algorithm, unsigned bits) const;
     KeyAttributes setAttributes(const KeySlot& slot, KeyAlgorithm algorithm, unsigned bits);
+
+    // openpgp_certificate_write.cpp
+    void checkCertificateWrite(const KeySlot& slot, ByteView certificate, const CardKey* known) const;
 
     // openpgp_pin.cpp
     SecureBytes pinValue(PasswordKind kind, const SecureBytes& pin) const;
