@@ -3,7 +3,8 @@
 // for token objects, 5.14 C_GenerateKeyPair),
 // for the SO of key_admin.hpp. The card slot is chosen by CKA_ID, numbered
 // as OpenSC and ykcs11 number PIV keys (01-04: 9A 9C 9D 9E; 05-18: retired
-// 82-95). Labels and other attributes a PIV card cannot store are ignored.
+// 82-95) and OpenPGP keys (01 signature, 02 decryption, 03 authentication).
+// Labels and other attributes a card cannot store are ignored.
 // After each write the token's objects are refreshed at once.
 #include <algorithm>
 
@@ -253,7 +254,8 @@ CK_OBJECT_HANDLE importPrivateKey(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG c
 } // namespace
 
 // C_CreateObject of an X.509 certificate: stored in the certificate container
-// of the slot CKA_ID names (SP 800-73-4 part 1 table 4b).
+// of the slot CKA_ID names (SP 800-73-4 part 1 table 4b; OpenPGP: the key's
+// 7F21, card spec 3.4.1 section 7.2.5).
 CK_OBJECT_HANDLE createTokenObject(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG count)
 {
     const CK_ATTRIBUTE* cls = findAttribute(templ, count, CKA_CLASS);
