@@ -55,6 +55,7 @@ struct PrivateKeyMaterial {
     KeyAlgorithm algorithm = KeyAlgorithm::rsa;
     unsigned bits = 0;                 // modulus or field size
     SensitiveBytes p, q, dp, dq, qinv; // RSA, big-endian
+    Bytes modulus;                     // RSA n, big-endian (public; some OpenPGP import formats want it)
     SensitiveBytes scalar;             // EC, big-endian
 };
 

@@ -202,7 +202,7 @@ namespace {
 
 // C_CreateObject of a CKO_PRIVATE_KEY: the key's secret parts go straight
 // into SensitiveBytes, and the card imports them (YubiKey IMPORT KEY; plain
-// PIV cards answer CKR_FUNCTION_NOT_SUPPORTED).
+// PIV cards answer CKR_FUNCTION_NOT_SUPPORTED; OpenPGP: PUT DATA 4D).
 CK_OBJECT_HANDLE importPrivateKey(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG count)
 {
     drivers::PrivateKeyMaterial key;
@@ -221,6 +221,7 @@ CK_OBJECT_HANDLE importPrivateKey(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG c
         while (!n.empty() && n[0] == 0)
             n = n.subspan(1);
         key.bits = static_cast<unsigned>(n.size() * 8);
+        key.modulus.assign(n.begin(), n.end());
         checkPublicExponent(findAttribute(templ, count, CKA_PUBLIC_EXPONENT));
         secret(CKA_PRIME_1, key.p);
         secret(CKA_PRIME_2, key.q);
@@ -234,7 +235,7 @@ CK_OBJECT_HANDLE importPrivateKey(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG c
         key.bits = spec.bits;
         secret(CKA_VALUE, key.scalar);
     } else {
-        failRv(CKR_ATTRIBUTE_VALUE_INVALID, "PIV imports RSA and EC keys");
+        failRv(CKR_ATTRIBUTE_VALUE_INVALID, "the cards import RSA and EC (P-256/P-384/P-521) keys");
     }
     const Bytes id = requiredId(templ, count, nullptr, 0);
     requireWritable(s);

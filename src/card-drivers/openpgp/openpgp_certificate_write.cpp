@@ -15,17 +15,6 @@
 
 namespace tessera::drivers::openpgp {
 
-namespace {
-
-const KeySlot& certificateSlot(ByteView id)
-{
-    if (id.size() == 1)
-        if (const KeySlot* s = findSlot(id[0])) return *s;
-    fail(Errc::dataInvalid, "no OpenPGP key has this CKA_ID (01 signature, 02 decryption, 03 authentication)");
-}
-
-} // namespace
-
 // Checks made before VERIFY PW3, so that a refused certificate costs nothing
 // and writes nothing: the card must have a 7F21 for the key, the key must be
 // there (Tessera shows a certificate only next to its key) and be the
@@ -56,7 +45,7 @@ void OpenPgpCard::checkCertificateWrite(const KeySlot& slot, ByteView certificat
 std::optional<CardKey> OpenPgpCard::writeCertificate(const SecureBytes& credential, ByteView id, ByteView certificate,
                                                      const CardKey* known)
 {
-    const KeySlot& slot = certificateSlot(id);
+    const KeySlot& slot = slotForKeyId(id);
     checkCertificateWrite(slot, certificate, known);
     verifyPin(kPw3, credential);
     if (!quirks_.singleCertificate) {

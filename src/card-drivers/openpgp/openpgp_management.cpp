@@ -30,13 +30,6 @@ constexpr std::uint32_t kFirstGenerationTimeTag = 0xCE;         // CE sig, CF de
 constexpr std::uint32_t kResettingCodeTag = 0xD3;               // section 4.3.4
 constexpr std::uint8_t kRsaPublicExponentBits[] = {0x00, 0x20}; // GnuPG's default attribute: e in 32 bits
 
-const KeySlot& slotForId(ByteView id)
-{
-    if (id.size() == 1)
-        if (const KeySlot* s = findSlot(id[0])) return *s; // ids 01-03 are the key references
-    fail(Errc::dataInvalid, "no OpenPGP key has this CKA_ID (01 signature, 02 decryption, 03 authentication)");
-}
-
 std::size_t indexOf(const KeySlot& slot)
 {
     return slot.fingerprintIndex;
@@ -64,6 +57,13 @@ Bytes bigEndian32(std::uint32_t v)
 }
 
 } // namespace
+
+const KeySlot& slotForKeyId(ByteView id)
+{
+    if (id.size() == 1)
+        if (const KeySlot* s = findSlot(id[0])) return *s; // ids 01-03 are the key references
+    fail(Errc::dataInvalid, "no OpenPGP key has this CKA_ID (01 signature, 02 decryption, 03 authentication)");
+}
 
 // CKU_SO writes keys; the RSA sizes and curves of section 4.4.3.9 a card
 // may take (2.x cards: RSA only).
@@ -159,12 +159,10 @@ KeyAttributes OpenPgpCard::setAttributes(const KeySlot& slot, KeyAlgorithm algor
     return *parsed;
 }
 
-// Section 7.2.14: GENERATE, then what the host must write for GnuPG: the v4
-// fingerprint (RFC 4880 section 12.2) over the new public key and the
-// generation time, and the time itself (section 4.4.2, C7-C9 and CE-D0).
+// Section 7.2.14: GENERATE, then the fingerprint and time (recordNewKey).
 CardKey OpenPgpCard::generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits)
 {
-    const KeySlot& slot = slotForId(id);
+    const KeySlot& slot = slotForKeyId(id);
     if (algorithm == KeyAlgorithm::rsa && (bits < 2048 || bits > 4096 || bits % 1024 != 0))
         fail(Errc::unsupported, "OpenPGP cards generate RSA keys of 2048, 3072 or 4096 bits");
     (void)attributesFor(slot, algorithm, bits); // refuses a key the slot cannot hold before VERIFY
@@ -172,9 +170,19 @@ CardKey OpenPgpCard::generateKeyPair(const SecureBytes& credential, ByteView id,
     const KeyAttributes attributes = setAttributes(slot, algorithm, bits);
     apdu::Response r = channel_.transmit(generateKeyCommand(slot.crt, responseLe()));
     apdu::throwIfError(r.sw, "OpenPGP GENERATE ASYMMETRIC KEY PAIR");
-    PublicKey key = publicKeyFromCard(attributes, r.data);
+    return recordNewKey(slot, attributes, r.data, KeyStatus::generated);
+}
+
+// What the host must write for GnuPG after a key is generated or imported:
+// the v4 fingerprint (RFC 4880 section 12.2) over the new public key (the
+// card's 7F49 `publicKeyTemplate`) and the generation time, and the time
+// itself (section 4.4.2, C7-C9 and CE-D0).
+CardKey OpenPgpCard::recordNewKey(const KeySlot& slot, const KeyAttributes& attributes, ByteView publicKeyTemplate,
+                                  KeyStatus status)
+{
+    PublicKey key = publicKeyFromCard(attributes, publicKeyTemplate);
     const auto created = static_cast<std::uint32_t>(std::time(nullptr));
-    const Bytes fingerprint = v4Fingerprint(attributes, r.data, created);
+    const Bytes fingerprint = v4Fingerprint(attributes, publicKeyTemplate, created);
     const std::size_t i = indexOf(slot);
     const auto offset = static_cast<std::uint32_t>(i);
     apdu::throwIfError(channel_.transmit(putDataCommand(kFirstFingerprintTag + offset, fingerprint)).sw,
@@ -182,9 +190,10 @@ CardKey OpenPgpCard::generateKeyPair(const SecureBytes& credential, ByteView id,
     apdu::throwIfError(channel_.transmit(putDataCommand(kFirstGenerationTimeTag + offset, bigEndian32(created))).sw,
                        "OpenPGP PUT DATA generation time");
     data_.fingerprints[i] = fingerprint;
-    data_.keyStatus[i] = KeyStatus::generated;
-    log::write(log::Level::calls,
-               "OpenPGP " + std::string(slot.keyLabel) + " generated, fingerprint " + toHex(fingerprint));
+    data_.keyStatus[i] = status;
+    log::write(log::Level::calls, "OpenPGP " + std::string(slot.keyLabel) +
+                                      (status == KeyStatus::imported ? " imported" : " generated") + ", fingerprint " +
+                                      toHex(fingerprint));
     return makeCardKey(slot, attributes, std::move(key.spki), key.bits, quirks_.pw1ValidForSeveral);
 }
 
