@@ -55,6 +55,7 @@ struct PrivateKeyMaterial {
     KeyAlgorithm algorithm = KeyAlgorithm::rsa;
     unsigned bits = 0;                 // modulus or field size
     SensitiveBytes p, q, dp, dq, qinv; // RSA, big-endian
+    Bytes modulus;                     // RSA n, big-endian (public; some OpenPGP import formats want it)
     SensitiveBytes scalar;             // EC, big-endian
 };
 
@@ -175,6 +176,9 @@ public:
     virtual void unblockPin(const SecureBytes& credential, const SecureBytes& newPin);
     // C_SetPIN in an SO session: a new administrator credential of the same kind.
     virtual void changeAdministrator(const SecureBytes& oldCredential, const SecureBytes& newCredential);
+    // Sets the code that unblocks the user PIN without the administrator
+    // (OpenPGP resetting code, PUT DATA D3).
+    virtual void setResettingCode(const SecureBytes& credential, const SecureBytes& code);
     // Generates a key pair on the card in the slot that `id` names (the
     // CardKey::id numbering); returns the new key (public part known).
     // Error(dataInvalid) when no slot has that id.
@@ -214,6 +218,11 @@ inline void Card::unblockPin(const SecureBytes&, const SecureBytes&)
 inline void Card::changeAdministrator(const SecureBytes&, const SecureBytes&)
 {
     throw Error(Errc::unsupported, "the card's administrator credential cannot be changed here");
+}
+
+inline void Card::setResettingCode(const SecureBytes&, const SecureBytes&)
+{
+    throw Error(Errc::unsupported, "the card has no resetting code");
 }
 
 inline CardKey Card::generateKeyPair(const SecureBytes&, ByteView, KeyAlgorithm, unsigned)

@@ -3,7 +3,8 @@
 // for token objects, 5.14 C_GenerateKeyPair),
 // for the SO of key_admin.hpp. The card slot is chosen by CKA_ID, numbered
 // as OpenSC and ykcs11 number PIV keys (01-04: 9A 9C 9D 9E; 05-18: retired
-// 82-95). Labels and other attributes a PIV card cannot store are ignored.
+// 82-95) and OpenPGP keys (01 signature, 02 decryption, 03 authentication).
+// Labels and other attributes a card cannot store are ignored.
 // After each write the token's objects are refreshed at once.
 #include <algorithm>
 
@@ -201,7 +202,7 @@ namespace {
 
 // C_CreateObject of a CKO_PRIVATE_KEY: the key's secret parts go straight
 // into SensitiveBytes, and the card imports them (YubiKey IMPORT KEY; plain
-// PIV cards answer CKR_FUNCTION_NOT_SUPPORTED).
+// PIV cards answer CKR_FUNCTION_NOT_SUPPORTED; OpenPGP: PUT DATA 4D).
 CK_OBJECT_HANDLE importPrivateKey(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG count)
 {
     drivers::PrivateKeyMaterial key;
@@ -220,6 +221,7 @@ CK_OBJECT_HANDLE importPrivateKey(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG c
         while (!n.empty() && n[0] == 0)
             n = n.subspan(1);
         key.bits = static_cast<unsigned>(n.size() * 8);
+        key.modulus.assign(n.begin(), n.end());
         checkPublicExponent(findAttribute(templ, count, CKA_PUBLIC_EXPONENT));
         secret(CKA_PRIME_1, key.p);
         secret(CKA_PRIME_2, key.q);
@@ -233,7 +235,7 @@ CK_OBJECT_HANDLE importPrivateKey(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG c
         key.bits = spec.bits;
         secret(CKA_VALUE, key.scalar);
     } else {
-        failRv(CKR_ATTRIBUTE_VALUE_INVALID, "PIV imports RSA and EC keys");
+        failRv(CKR_ATTRIBUTE_VALUE_INVALID, "the cards import RSA and EC (P-256/P-384/P-521) keys");
     }
     const Bytes id = requiredId(templ, count, nullptr, 0);
     requireWritable(s);
@@ -253,7 +255,8 @@ CK_OBJECT_HANDLE importPrivateKey(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG c
 } // namespace
 
 // C_CreateObject of an X.509 certificate: stored in the certificate container
-// of the slot CKA_ID names (SP 800-73-4 part 1 table 4b).
+// of the slot CKA_ID names (SP 800-73-4 part 1 table 4b; OpenPGP: the key's
+// 7F21, card spec 3.4.1 section 7.2.5).
 CK_OBJECT_HANDLE createTokenObject(Session& s, CK_ATTRIBUTE_PTR templ, CK_ULONG count)
 {
     const CK_ATTRIBUTE* cls = findAttribute(templ, count, CKA_CLASS);

@@ -149,6 +149,11 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
             so = s->token->soLoggedIn;
             user = s->token->userLoggedIn;
         }
+        // OpenPGP's resetting code, set by the SO: key_admin.hpp.
+        if (so && isResettingCodeForm(newPin)) {
+            setResettingCode(*s, oldPin, newPin);
+            return CKR_OK;
+        }
         // Cards whose SO is the card administrator (PIV): key_admin.hpp.
         if (so && !s->token->model.soPin) {
             changeAdministrator(*s, oldPin, newPin);
@@ -158,20 +163,7 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
             setPinPublic(*s, oldPin, newPin);
             return CKR_OK;
         }
-        auto& info = so ? *s->token->model.soPin : s->token->model.userPin;
-        const std::uint8_t reference = info.reference;
-        s->slot->withCard(s->token, [&](apdu::Channel& ch, drivers::Card& card) {
-            apdu::Transaction tx(ch);
-            card.select();
-            card.changePin(reference, oldPin, newPin);
-            return 0;
-        });
-        std::scoped_lock lock(s->slot->stateMutex);
-        if (so)
-            s->token->soPin = newPin;
-        else if (s->token->userLoggedIn)
-            s->token->userPin = newPin;
-        info.triesLeft = info.maxTries;
+        changeLoggedInPin(*s, so, oldPin, newPin);
         return CKR_OK;
     });
 }

@@ -76,15 +76,39 @@ void initPinAsAdministrator(Session& session, const SecureBytes& newPin)
     notePinResult(session, nullptr);
 }
 
+namespace {
+
+// The old credential of an SO C_SetPIN must be the one logged in with:
+// C_SetPIN must not become a way to try credentials past the login.
+void requireLoggedInCredential(Session& session, const SecureBytes& oldCredential)
+{
+    const SecureBytes current = administratorCredential(session);
+    const auto a = current.view(), b = oldCredential.view();
+    if (!std::equal(a.begin(), a.end(), b.begin(), b.end())) failRv(CKR_PIN_INCORRECT, "not the SO credential");
+}
+
+constexpr std::string_view kResettingCodePrefix = "rc:";
+
+} // namespace
+
+bool isResettingCodeForm(const SecureBytes& newPin)
+{
+    const ByteView v = newPin.view();
+    return v.size() >= kResettingCodePrefix.size() &&
+           std::equal(kResettingCodePrefix.begin(), kResettingCodePrefix.end(), v.begin());
+}
+
+void setResettingCode(Session& session, const SecureBytes& oldPin, const SecureBytes& newPin)
+{
+    requireLoggedInCredential(session, oldPin);
+    const SecureBytes code(newPin.view().subspan(kResettingCodePrefix.size()));
+    runAsAdministrator(
+        session, [&](drivers::Card& card, const SecureBytes& credential) { card.setResettingCode(credential, code); });
+}
+
 void changeAdministrator(Session& session, const SecureBytes& oldCredential, const SecureBytes& newCredential)
 {
-    {
-        // The old credential must be the one logged in with: C_SetPIN must not
-        // become a way to try credentials past the login.
-        const SecureBytes current = administratorCredential(session);
-        const auto a = current.view(), b = oldCredential.view();
-        if (!std::equal(a.begin(), a.end(), b.begin(), b.end())) failRv(CKR_PIN_INCORRECT, "not the SO credential");
-    }
+    requireLoggedInCredential(session, oldCredential);
     runAsAdministrator(session, [&](drivers::Card& card, const SecureBytes& credential) {
         card.changeAdministrator(credential, newCredential);
     });
@@ -142,6 +166,27 @@ void setPinPublic(Session& session, const SecureBytes& oldPin, const SecureBytes
         throw;
     }
     notePinResult(session, nullptr);
+}
+
+void changeLoggedInPin(Session& session, bool so, const SecureBytes& oldPin, const SecureBytes& newPin)
+{
+    // C_SetPIN must not become a way to try PW3 past the login.
+    if (so) requireLoggedInCredential(session, oldPin);
+    Token& token = *session.token;
+    drivers::PinInfo& info = so ? *token.model.soPin : token.model.userPin;
+    const std::uint8_t reference = info.reference;
+    session.slot->withCard(session.token, [&](apdu::Channel& ch, drivers::Card& card) {
+        return drivers::withPinChange(ch, card, reference, [&] {
+            card.changePin(reference, oldPin, newPin);
+            return 0;
+        });
+    });
+    std::scoped_lock lock(session.slot->stateMutex);
+    if (so)
+        token.soPin = newPin;
+    else if (token.userLoggedIn)
+        token.userPin = newPin;
+    info.triesLeft = info.maxTries;
 }
 
 int refreshKeyObjects(Session& session, ByteView id, const std::optional<drivers::CardKey>& key)

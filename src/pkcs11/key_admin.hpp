@@ -18,6 +18,11 @@ void loginAdministrator(Module& module, Session& session, const SecureBytes& cre
 void initPinAsAdministrator(Session& session, const SecureBytes& newPin);
 // C_SetPIN in such an SO session: a new credential of the same kind.
 void changeAdministrator(Session& session, const SecureBytes& oldCredential, const SecureBytes& newCredential);
+// C_SetPIN(SO credential, "rc:CODE") in an SO session sets the code that
+// unblocks the user PIN without the SO (OpenPGP resetting code); the SO
+// credential stays as it is.
+bool isResettingCodeForm(const SecureBytes& newPin);
+void setResettingCode(Session& session, const SecureBytes& oldPin, const SecureBytes& newPin);
 // C_SetPIN with nobody logged in: changes the user PIN, or, when the card
 // says the PIN is blocked, takes `oldPin` as the PUK and unblocks it
 // (pkcs11-tool --unlock-pin).
@@ -25,6 +30,10 @@ void changeAdministrator(Session& session, const SecureBytes& oldCredential, con
 // changes the PUK, and with new "pin:NEW" unblocks the PIN.
 void setPinPublic(Session& session, const SecureBytes& oldPin, const SecureBytes& newPin);
 bool isYkcs11PukForm(const SecureBytes& oldPin);
+// C_SetPIN of the logged-in user's own PIN, or of the SO PIN (OpenPGP PW3)
+// in an SO session, whose `oldPin` must be the one the SO logged in with.
+// CHANGE REFERENCE DATA ends as withPinChange() does: nothing stays verified.
+void changeLoggedInPin(Session& session, bool so, const SecureBytes& oldPin, const SecureBytes& newPin);
 
 // Runs op(card, credential) with the logged-in administrator's credential,
 // by admin_rule.hpp. CKR_USER_NOT_LOGGED_IN without such an SO login.

@@ -75,7 +75,14 @@ public:
     // openpgp_management.cpp: CKU_SO is PW3
     void verifyAdministrator(const SecureBytes& credential) override;
     void unblockPin(const SecureBytes& credential, const SecureBytes& newPin) override;
+    void setResettingCode(const SecureBytes& credential, const SecureBytes& code) override;
     CardKey generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits) override;
+    // openpgp_key_import.cpp: PUT DATA of the extended header list 4D
+    std::optional<CardKey> importKey(const SecureBytes& credential, ByteView id,
+                                     const PrivateKeyMaterial& key) override;
+    // openpgp_certificate_write.cpp: PUT DATA 7F21 of the key's occurrence
+    std::optional<CardKey> writeCertificate(const SecureBytes& credential, ByteView id, ByteView certificate,
+                                            const CardKey* known) override;
 
     Bytes sign(const CardKey& key, ByteView input) override;
     SensitiveBytes decrypt(const CardKey& key, ByteView input) override;
@@ -98,6 +105,11 @@ private:
     void describeAdministration(TokenModel& token) const;
     Bytes attributesFor(const KeySlot& slot, KeyAlgorithm algorithm, unsigned bits) const;
     KeyAttributes setAttributes(const KeySlot& slot, KeyAlgorithm algorithm, unsigned bits);
+    CardKey recordNewKey(const KeySlot& slot, const KeyAttributes& attributes, ByteView publicKeyTemplate,
+                         KeyStatus status);
+
+    // openpgp_certificate_write.cpp
+    void checkCertificateWrite(const KeySlot& slot, ByteView certificate, const CardKey* known) const;
 
     // openpgp_pin.cpp
     SecureBytes pinValue(PasswordKind kind, const SecureBytes& pin) const;
@@ -117,6 +129,10 @@ private:
     bool dataFresh_ = true;               // data_ just read by the probe: readIdentity needs no new GET DATA 6E
     std::uint8_t selectedOccurrence_ = 0; // 7F21 occurrence the card has selected (SELECT DATA)
 };
+
+// The key slot a CKA_ID names (01 signature, 02 decryption, 03
+// authentication); Error(dataInvalid) for any other.
+const KeySlot& slotForKeyId(ByteView id);
 
 // Builds the CardKey of a slot from its attributes and public key.
 CardKey makeCardKey(const KeySlot& slot, const KeyAttributes& attributes, Bytes spki, unsigned bits,

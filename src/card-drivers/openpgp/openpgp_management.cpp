@@ -3,8 +3,8 @@
 // (GENERATE ASYMMETRIC KEY PAIR, 7.2.14) after the algorithm attributes are
 // changed when needed (PUT DATA C1-C3, 4.4.3.9), followed by the v4
 // fingerprint (C7-C9) and the generation time (CE-D0) GnuPG matches the key
-// by, and the unblocking of PW1 with the resetting code (RESET RETRY
-// COUNTER P1 00, 7.2.4). The caller's transaction ends with a card reset
+// by, the resetting code (PUT DATA D3) and the unblocking of PW1 with it
+// (RESET RETRY COUNTER P1 00, 7.2.4). The caller's transaction ends with a card reset
 // (card-drivers/admin_rule.hpp), which also drops PW3's verified state.
 //
 // CKA_ID chooses the key as the driver numbers them: 01 signature (C1, C7,
@@ -27,14 +27,8 @@ namespace {
 
 constexpr std::uint32_t kFirstFingerprintTag = 0xC7;            // C7 sig, C8 dec, C9 aut (section 4.4.2)
 constexpr std::uint32_t kFirstGenerationTimeTag = 0xCE;         // CE sig, CF dec, D0 aut
+constexpr std::uint32_t kResettingCodeTag = 0xD3;               // section 4.3.4
 constexpr std::uint8_t kRsaPublicExponentBits[] = {0x00, 0x20}; // GnuPG's default attribute: e in 32 bits
-
-const KeySlot& slotForId(ByteView id)
-{
-    if (id.size() == 1)
-        if (const KeySlot* s = findSlot(id[0])) return *s; // ids 01-03 are the key references
-    fail(Errc::dataInvalid, "no OpenPGP key has this CKA_ID (01 signature, 02 decryption, 03 authentication)");
-}
 
 std::size_t indexOf(const KeySlot& slot)
 {
@@ -64,6 +58,13 @@ Bytes bigEndian32(std::uint32_t v)
 
 } // namespace
 
+const KeySlot& slotForKeyId(ByteView id)
+{
+    if (id.size() == 1)
+        if (const KeySlot* s = findSlot(id[0])) return *s; // ids 01-03 are the key references
+    fail(Errc::dataInvalid, "no OpenPGP key has this CKA_ID (01 signature, 02 decryption, 03 authentication)");
+}
+
 // CKU_SO writes keys; the RSA sizes and curves of section 4.4.3.9 a card
 // may take (2.x cards: RSA only).
 void OpenPgpCard::describeAdministration(TokenModel& token) const
@@ -92,6 +93,17 @@ void OpenPgpCard::unblockPin(const SecureBytes& credential, const SecureBytes& n
     const SecureBytes pin = pinValue(PasswordKind::pw1, newPin);
     apdu::Command command = iso7816::resetRetryCounterCommand(kPw1Sign, code.view(), pin.view());
     apdu::throwIfError(iso7816::transmitSecret(channel_, command).sw, "OpenPGP RESET RETRY COUNTER (resetting code)");
+}
+
+// Section 4.3.4 / 7.2.8: PUT DATA D3 after VERIFY PW3 sets the resetting
+// code (at least 8 characters, KDF-hashed when the card wants it).
+void OpenPgpCard::setResettingCode(const SecureBytes& credential, const SecureBytes& code)
+{
+    const SecureBytes value = pinValue(PasswordKind::resettingCode, code);
+    verifyPin(kPw3, credential);
+    apdu::Command command = putDataCommand(kResettingCodeTag, Bytes(value.view().begin(), value.view().end()));
+    command.sensitive = true;
+    apdu::throwIfError(iso7816::transmitSecret(channel_, command).sw, "OpenPGP PUT DATA resetting code");
 }
 
 // The attribute value for a new key, or the card's own when it already
@@ -147,12 +159,10 @@ KeyAttributes OpenPgpCard::setAttributes(const KeySlot& slot, KeyAlgorithm algor
     return *parsed;
 }
 
-// Section 7.2.14: GENERATE, then what the host must write for GnuPG: the v4
-// fingerprint (RFC 4880 section 12.2) over the new public key and the
-// generation time, and the time itself (section 4.4.2, C7-C9 and CE-D0).
+// Section 7.2.14: GENERATE, then the fingerprint and time (recordNewKey).
 CardKey OpenPgpCard::generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits)
 {
-    const KeySlot& slot = slotForId(id);
+    const KeySlot& slot = slotForKeyId(id);
     if (algorithm == KeyAlgorithm::rsa && (bits < 2048 || bits > 4096 || bits % 1024 != 0))
         fail(Errc::unsupported, "OpenPGP cards generate RSA keys of 2048, 3072 or 4096 bits");
     (void)attributesFor(slot, algorithm, bits); // refuses a key the slot cannot hold before VERIFY
@@ -160,9 +170,19 @@ CardKey OpenPgpCard::generateKeyPair(const SecureBytes& credential, ByteView id,
     const KeyAttributes attributes = setAttributes(slot, algorithm, bits);
     apdu::Response r = channel_.transmit(generateKeyCommand(slot.crt, responseLe()));
     apdu::throwIfError(r.sw, "OpenPGP GENERATE ASYMMETRIC KEY PAIR");
-    PublicKey key = publicKeyFromCard(attributes, r.data);
+    return recordNewKey(slot, attributes, r.data, KeyStatus::generated);
+}
+
+// What the host must write for GnuPG after a key is generated or imported:
+// the v4 fingerprint (RFC 4880 section 12.2) over the new public key (the
+// card's 7F49 `publicKeyTemplate`) and the generation time, and the time
+// itself (section 4.4.2, C7-C9 and CE-D0).
+CardKey OpenPgpCard::recordNewKey(const KeySlot& slot, const KeyAttributes& attributes, ByteView publicKeyTemplate,
+                                  KeyStatus status)
+{
+    PublicKey key = publicKeyFromCard(attributes, publicKeyTemplate);
     const auto created = static_cast<std::uint32_t>(std::time(nullptr));
-    const Bytes fingerprint = v4Fingerprint(attributes, r.data, created);
+    const Bytes fingerprint = v4Fingerprint(attributes, publicKeyTemplate, created);
     const std::size_t i = indexOf(slot);
     const auto offset = static_cast<std::uint32_t>(i);
     apdu::throwIfError(channel_.transmit(putDataCommand(kFirstFingerprintTag + offset, fingerprint)).sw,
@@ -170,9 +190,10 @@ CardKey OpenPgpCard::generateKeyPair(const SecureBytes& credential, ByteView id,
     apdu::throwIfError(channel_.transmit(putDataCommand(kFirstGenerationTimeTag + offset, bigEndian32(created))).sw,
                        "OpenPGP PUT DATA generation time");
     data_.fingerprints[i] = fingerprint;
-    data_.keyStatus[i] = KeyStatus::generated;
-    log::write(log::Level::calls,
-               "OpenPGP " + std::string(slot.keyLabel) + " generated, fingerprint " + toHex(fingerprint));
+    data_.keyStatus[i] = status;
+    log::write(log::Level::calls, "OpenPGP " + std::string(slot.keyLabel) +
+                                      (status == KeyStatus::imported ? " imported" : " generated") + ", fingerprint " +
+                                      toHex(fingerprint));
     return makeCardKey(slot, attributes, std::move(key.spki), key.bits, quirks_.pw1ValidForSeveral);
 }
 
