@@ -65,6 +65,9 @@ ObjectPtr makeCertificate(const drivers::CardKey& key, const crypto::Certificate
 {
     auto o = std::make_shared<Object>();
     setCommon(*o, CKO_CERTIFICATE, key.certificateLabel, key.id);
+    // Both drivers delete a certificate (C_DestroyObject after an SO login:
+    // fn_keys.cpp destroyTokenObject); keys and data objects cannot be.
+    o->setBool(CKA_DESTROYABLE, true);
     const Bytes& der = *key.certificate;
     o->setUlong(CKA_CERTIFICATE_TYPE, CKC_X_509);
     o->setBool(CKA_TRUSTED, false);

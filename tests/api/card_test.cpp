@@ -79,6 +79,11 @@ TEST_F(Card, ObjectsForEachKey)
         EXPECT_EQ(attrUlong(s, cert, CKA_CERTIFICATE_TYPE), std::optional<CK_ULONG>(CKC_X_509));
         EXPECT_EQ(attrBool(s, priv, CKA_TOKEN), std::optional<bool>(true));
         EXPECT_EQ(attrBool(s, priv, CKA_ALWAYS_AUTHENTICATE).value_or(false), e.alwaysAuth);
+        // Certificates can be deleted (with the SO login), keys cannot: PIV has
+        // no command for it (PKCS#11 3.0 section 4.4, CKA_DESTROYABLE).
+        EXPECT_EQ(attrBool(s, cert, CKA_DESTROYABLE), std::optional<bool>(true));
+        EXPECT_EQ(attrBool(s, pub, CKA_DESTROYABLE), std::optional<bool>(false));
+        EXPECT_EQ(attrBool(s, priv, CKA_DESTROYABLE), std::optional<bool>(false));
         auto der = attrBytes(s, cert, CKA_VALUE);
         ASSERT_TRUE(der.has_value());
         ossl::Pkey certPub = ossl::publicKeyFromCertDer(*der);

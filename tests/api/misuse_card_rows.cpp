@@ -384,7 +384,7 @@ void pivRows(std::vector<Row>& rows)
                           c.ro();
                           return c.f->C_Login(c.rw(), CKU_SO, puk, 8);
                       }));
-    rows.push_back(mk("DESTROY-TOKEN-RW", "C_DestroyObject", "R/W session, the 9A certificate (CKA_DESTROYABLE FALSE)",
+    rows.push_back(mk("DESTROY-TOKEN-RW", "C_DestroyObject", "R/W session, the 9A certificate, no SO login",
                       "5.7 C_DestroyObject", {CKR_ACTION_PROHIBITED, CKR_TOKEN_WRITE_PROTECTED}, [](Ctx& c) {
                           CK_OBJECT_HANDLE cert = c.object(c.rw(), CKO_CERTIFICATE, k9A);
                           if (cert == CK_INVALID_HANDLE) return kSetupFailed;
