@@ -85,6 +85,11 @@ struct TokenModel {
     // Card::verifyAdministrator (PIV: the management key or the PUK), and
     // the card generates keys and stores certificates (Card::generateKeyPair ...).
     bool administratorLogin = false;
+    // PIV: the PUK's retry counter, for the SO flags of C_GetTokenInfo only.
+    // Reading it costs an APDU the token info budget does not have (and plain
+    // PIV cards have no way to read it without spending a try), so it is
+    // unknown (-1) until a CKU_SO login with the PUK reports it (63Cx).
+    PinInfo administratorPin{0x81, -1, 3, 6, 8, false};
     // Key pairs Card::generateKeyPair can make (for the mechanism list).
     unsigned rsaGenerateMinBits = 0, rsaGenerateMaxBits = 0; // 0: no RSA generation
     unsigned ecGenerateMinBits = 0, ecGenerateMaxBits = 0;   // 0: no EC generation

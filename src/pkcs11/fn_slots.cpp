@@ -22,14 +22,14 @@ CK_FLAGS tokenFlags(const Token& t, bool loggedIn)
     else if (pin.triesLeft > 0 && pin.triesLeft < pin.maxTries)
         f |= CKF_USER_PIN_COUNT_LOW;
     (void)loggedIn;
-    if (const auto& so = t.model.soPin) {
-        if (so->triesLeft == 0)
-            f |= CKF_SO_PIN_LOCKED;
-        else if (so->triesLeft == 1)
-            f |= CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_COUNT_LOW;
-        else if (so->triesLeft > 0 && so->triesLeft < so->maxTries)
-            f |= CKF_SO_PIN_COUNT_LOW;
-    }
+    // OpenPGP: PW3 from the PW status bytes; PIV: the PUK once a login told it.
+    const auto& so = t.model.soPin ? *t.model.soPin : t.model.administratorPin;
+    if (so.triesLeft == 0)
+        f |= CKF_SO_PIN_LOCKED;
+    else if (so.triesLeft == 1)
+        f |= CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_COUNT_LOW;
+    else if (so.triesLeft > 0 && so.triesLeft < so.maxTries)
+        f |= CKF_SO_PIN_COUNT_LOW;
     return f;
 }
 

@@ -58,13 +58,26 @@ void loginAdministrator(Module& module, Session& session, const SecureBytes& cre
     // PKCS#11 3.0 section 5.6.7: no SO login while a read-only session is open.
     if (module.sessionCount(session.slot->id(), false) != module.sessionCount(session.slot->id(), true))
         failRv(CKR_SESSION_READ_ONLY_EXISTS);
-    session.slot->withCard(token, [&](apdu::Channel& ch, drivers::Card& card) {
-        return drivers::withAdministrator(ch, card, [&] {
-            card.verifyAdministrator(credential);
-            return 0;
+    // A wrong PUK answers with its tries left (pinIncorrect/pinLocked); a
+    // wrong management key has no counter (authenticationFailed) and changes
+    // no flag. The PUK form is 6-8 characters (README: PIV credentials).
+    const bool puk = credential.size() <= token->model.administratorPin.maxLength;
+    drivers::PinInfo& counter = token->model.administratorPin;
+    try {
+        session.slot->withCard(token, [&](apdu::Channel& ch, drivers::Card& card) {
+            return drivers::withAdministrator(ch, card, [&] {
+                card.verifyAdministrator(credential);
+                return 0;
+            });
         });
-    });
+    } catch (const Error& e) {
+        std::scoped_lock lock(session.slot->stateMutex);
+        if (puk && e.code() == Errc::pinIncorrect) counter.triesLeft = e.retriesLeft();
+        if (puk && e.code() == Errc::pinLocked) counter.triesLeft = 0;
+        throw;
+    }
     std::scoped_lock lock(session.slot->stateMutex);
+    if (puk) counter.triesLeft = counter.maxTries;
     token->soPin = credential;
     token->soLoggedIn = true;
 }
