@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <thread>
+#include <utility>
 
 #include "common/log.hpp"
 
@@ -54,6 +55,8 @@ void PcscChannel::ensureConnected()
     if (states[0].eventCounter() != eventCounter_)
         fail(Errc::deviceRemoved, "another card was inserted in " + reader_ + " while idle");
     connect();
+    ownReset_ = false;
+    outsideChange_ = true; // others had the card meanwhile (an exclusive writer, say)
     log::write(log::Level::calls, "reconnected to " + reader_ + " after idle release");
 }
 
@@ -86,6 +89,7 @@ void PcscChannel::endTransaction(bool reset)
 {
     if (!connected_) return;
     handle_->endTransaction(reset ? pcsc::Disposition::reset : pcsc::Disposition::leave);
+    if (reset) ownReset_ = true;
 }
 
 void PcscChannel::reconnect()
@@ -96,6 +100,20 @@ void PcscChannel::reconnect()
     }
     handle_->reconnect(pcsc::Disposition::leave);
     atr_ = handle_->atr();
+    // Our own reset is reported to our handle too; any other is someone
+    // else's (an admin tool's write ends with one: yubico-piv-tool, Tessera).
+    if (!std::exchange(ownReset_, false)) outsideChange_ = true;
+}
+
+void PcscChannel::probeReset()
+{
+    if (!connected_) return; // the next transaction connects again, and says so
+    try {
+        (void)handle_->atr(); // SCardStatus: SCARD_W_RESET_CARD after a reset
+    } catch (const Error& e) {
+        if (e.code() != Errc::cardReset) throw;
+        reconnect();
+    }
 }
 
 } // namespace tessera::pkcs11

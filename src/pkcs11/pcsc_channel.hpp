@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "apdu/channel.hpp"
 #include "pcsc/pcsc.hpp"
@@ -30,6 +31,13 @@ public:
     // Idle: SCardDisconnect(SCARD_LEAVE_CARD); the next transaction connects again.
     void release();
     bool connected() const { return connected_; }
+    // Issue 9, writes seen from other processes: asks pcscd (SCardStatus, no
+    // APDU) whether someone reset the card, and reconnects if so.
+    void probeReset();
+    // True once after the card may have been changed by someone else: a reset
+    // we did not ask for (SCARD_W_RESET_CARD not after our own
+    // SCARD_RESET_CARD), or a new connection after an idle release.
+    bool takeOutsideChange() { return std::exchange(outsideChange_, false); }
 
 private:
     SensitiveBytes transmitRaw(ByteView command) override;
@@ -42,6 +50,8 @@ private:
     std::atomic<bool> connected_{false};
     apdu::TransmitOptions options_;
     Bytes atr_;
+    bool ownReset_ = false;      // we ended a transaction with SCARD_RESET_CARD
+    bool outsideChange_ = false; // see takeOutsideChange(); under the slot's ioMutex
 };
 
 } // namespace tessera::pkcs11
