@@ -10,14 +10,19 @@
 #   reader.conf            generated from ctl/readers (one vpcd entry each)
 #   pcscd.log              pcscd's output (-d -a with --debug)
 #   KIND.state KIND.log    a virtual card's state file and output (piv|openpgp)
+#   piv-openpgp.state      --multi-app: the OpenPGP application of the PIV card
 #   ctl/env                settings (card binary, debug flag)
 #   ctl/readers            "PORT<TAB>FRIENDLYNAME" per vpcd entry; the entry
 #                          gives the readers "NAME XX 00" (PORT) and
 #                          "NAME XX 01" (PORT+1)
 #   ctl/vpcd-PORT.so       that entry's own copy of libifdvpcd.so (two entries
 #                          sharing one LIBPATH corrupt each other)
+#   ctl/pinpad-PORT.so     the same with --pinpad: the PIN-pad handler
+#   ctl/keypad-PORT        --pinpad: entries queued on the keypad of the reader
+#                          slot at PORT (scripts/vcard-ctl keypad), one a line
 #   ctl/holder.pid         the namespace holder (target of nsenter)
 #   ctl/pcscd.pid ctl/KIND.pid ctl/KIND.port ctl/KIND.profile
+#   ctl/KIND.extra         more `tessera-vcard serve` arguments, one a line
 # Every process in the sandbox runs in the holder's network namespace; the
 # teardown kills by that namespace, so nothing can be left behind.
 
@@ -32,6 +37,7 @@ SB_KINDS="piv openpgp"
 SB_T0=${EPOCHREALTIME/./}
 : "${SB_PROG:=$(basename "$0")}"
 : "${SB_DEBUG:=0}"
+: "${SB_PINPAD:=0}"
 
 sb_note() { echo "$SB_PROG: $*" >&2; }
 sb_die() {
@@ -73,6 +79,8 @@ sb_write_env() {
         printf 'SB_BUILD=%q\n' "$SB_BUILD"
         printf 'SB_USERNS=%q\n' "${SB_USERNS:-0}"
         printf 'SB_DEBUG=%q\n' "$SB_DEBUG"
+        printf 'SB_PINPAD=%q\n' "$SB_PINPAD"
+        printf 'SB_PINPAD_LIB=%q\n' "${SB_PINPAD_LIB:-}"
     } >"$SB_CTL/env"
 }
 
@@ -153,15 +161,22 @@ sb_check_reader_name() {
     esac
 }
 
-# reader.conf from ctl/readers; each entry gets its own copy of the driver
+# reader.conf from ctl/readers; each entry gets its own copy of the driver.
+# With --pinpad the driver is the PIN-pad handler (tools/pinpad-ifd), whose
+# DEVICENAME "CTLDIR:PORT" also says where its keypad queues are.
 sb_write_reader_conf() {
-    local port name lib
+    local port name lib dev
     : >"$SANDBOX/reader.conf.tmp"
     while IFS=$'\t' read -r port name; do
-        lib=$SB_CTL/vpcd-$port.so
-        [ -f "$lib" ] || cp "$SB_VPCD_LIB" "$lib"
-        printf 'FRIENDLYNAME "%s"\nDEVICENAME /dev/null:%s\nLIBPATH %s\nCHANNELID %s\n\n' \
-            "$name" "$port" "$lib" "$port" >>"$SANDBOX/reader.conf.tmp"
+        if [ "$SB_PINPAD" = 1 ]; then
+            lib=$SB_CTL/pinpad-$port.so dev=$SB_CTL
+            [ -f "$lib" ] || cp "$SB_PINPAD_LIB" "$lib"
+        else
+            lib=$SB_CTL/vpcd-$port.so dev=/dev/null
+            [ -f "$lib" ] || cp "$SB_VPCD_LIB" "$lib"
+        fi
+        printf 'FRIENDLYNAME "%s"\nDEVICENAME %s:%s\nLIBPATH %s\nCHANNELID %s\n\n' \
+            "$name" "$dev" "$port" "$lib" "$port" >>"$SANDBOX/reader.conf.tmp"
     done <"$SB_CTL/readers"
     mv "$SANDBOX/reader.conf.tmp" "$SANDBOX/reader.conf"
 }
@@ -226,9 +241,12 @@ sb_restart_pcscd() {
 sb_card_running() { sb_alive "$(sb_pid "$1")"; }
 
 sb_start_card() {
-    local kind=$1
+    local kind=$1 extra=()
+    # ctl/KIND.extra: more serve arguments, one a line (--multi-app: the PIV
+    # card's OpenPGP application, --openpgp-state FILE)
+    [ -f "$SB_CTL/$kind.extra" ] && mapfile -t extra <"$SB_CTL/$kind.extra"
     sb_spawn "$kind" "$SANDBOX/$kind.log" "$SB_VCARD" serve --state "$SANDBOX/$kind.state" \
-        --host 127.0.0.1 --port "$(cat "$SB_CTL/$kind.port")"
+        --host 127.0.0.1 --port "$(cat "$SB_CTL/$kind.port")" "${extra[@]}"
     sb_debug "$kind card started (pid $(sb_pid "$kind"))"
 }
 
@@ -239,7 +257,8 @@ sb_start_card() {
 sb_provision() {
     local kind=$1 spec=$2 cache=${3:-} args=() parts=() flag dir=$SB_BUILD/vcard-cache f tmp
     IFS=: read -r -a parts <<<"$spec"
-    args=(--type "$kind" --profile "${parts[0]}")
+    # KIND piv|openpgp, or piv-openpgp: the PIV card's own OpenPGP application
+    args=(--type "${kind#*-}" --profile "${parts[0]}")
     for flag in "${parts[@]:1}"; do
         case $flag in
             *=*) args+=("--${flag%%=*}" "${flag#*=}") ;;

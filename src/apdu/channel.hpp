@@ -5,6 +5,7 @@
 
 #include "apdu/apdu.hpp"
 #include "common/bytes.hpp"
+#include "common/error.hpp"
 
 namespace tessera::apdu {
 
@@ -31,6 +32,19 @@ struct TransmitOptions {
 // Logs each exchange at Level::apdu (sensitive data redacted) and counts APDUs.
 Response transmit(Transport& transport, const Command& command, const TransmitOptions& options);
 
+// A command whose PIN the user types on the reader's keypad (PC/SC part 10
+// VERIFY/MODIFY_PIN_DIRECT): the driver gives the command with the PIN
+// block's padding as its data (or no data: the PIN's own length) and how the
+// PIN is to be written into it; the host never sees the PIN.
+struct PinPadCommand {
+    Command apduTemplate;
+    bool ascii = true;          // ASCII digits (PIV, OpenPGP); else BCD
+    std::uint8_t blockSize = 0; // bytes of one PIN block; 0: as long as the PIN
+    std::uint8_t minDigits = 4, maxDigits = 8;
+    // a change (CHANGE REFERENCE DATA): where the current and the new PIN go
+    std::uint8_t offsetOld = 0, offsetNew = 0;
+};
+
 // What drivers hold: a card connection with transactions.
 class Channel {
 public:
@@ -42,7 +56,24 @@ public:
     virtual void endTransaction(bool reset) = 0;
     virtual Bytes atr() const = 0;
     virtual void setExtendedLength(bool on) = 0;
+    // The reader's keypad, when it has one. The reader's own answers come
+    // back as errors (timeout or cancel: Error(cancelled); new PINs differ:
+    // pinIncorrect; length: pinLenRange); the card's answer as a Response.
+    virtual bool hasPinPad() const { return false; }
+    virtual bool hasPinPadChange() const { return false; }
+    virtual Response pinPadVerify(const PinPadCommand& command);
+    virtual Response pinPadChange(const PinPadCommand& command);
 };
+
+inline Response Channel::pinPadVerify(const PinPadCommand&)
+{
+    throw Error(Errc::unsupported, "the reader has no PIN pad");
+}
+
+inline Response Channel::pinPadChange(const PinPadCommand&)
+{
+    throw Error(Errc::unsupported, "the reader's PIN pad cannot change PINs");
+}
 
 // RAII transaction on a Channel. end(reset) ends early; otherwise the
 // destructor ends with SCARD_LEAVE_CARD (never throws).

@@ -87,6 +87,7 @@ struct TokenModel {
     // Key pairs Card::generateKeyPair can make (for the mechanism list).
     unsigned rsaGenerateMinBits = 0, rsaGenerateMaxBits = 0; // 0: no RSA generation
     unsigned ecGenerateMinBits = 0, ecGenerateMaxBits = 0;   // 0: no EC generation
+    bool generate25519 = false;                              // Ed25519 / X25519 key pairs
     // false after Card::readIdentity(): keys (and the objects built from them)
     // come later from Card::readKeys(), when an application first looks.
     bool keysRead = true;
@@ -137,6 +138,22 @@ public:
     // card reset instead.
     virtual bool resetPinState(std::uint8_t pinReference) = 0;
     virtual void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) = 0;
+    // The PIN typed on the reader's keypad (PC/SC part 10, apdu::Channel::
+    // pinPadVerify): the same VERIFY / CHANGE REFERENCE DATA with the PIN
+    // block the card wants, the PIN never seen by the host. pinPadUsable():
+    // false when the card cannot take a PIN from a keypad at all (an OpenPGP
+    // card with a KDF-DO wants the host's hash of the PIN). Defaults: no.
+    virtual bool pinPadUsable() const { return false; }
+    virtual void verifyPinOnPad(std::uint8_t pinReference)
+    {
+        (void)pinReference;
+        throw Error(Errc::unsupported, driverName() + " cannot take a PIN from a PIN pad");
+    }
+    virtual void changePinOnPad(std::uint8_t pinReference)
+    {
+        (void)pinReference;
+        throw Error(Errc::unsupported, driverName() + " cannot change a PIN on a PIN pad");
+    }
     // With the SO PIN verified in this transaction: set a new user PIN and
     // reset its retry counter (C_InitPIN). Cards without an SO PIN: unsupported.
     virtual void initPin(const SecureBytes& newPin)

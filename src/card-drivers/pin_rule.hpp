@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <thread>
+#include <utility>
 
 #include "card-drivers/driver.hpp"
 #include "common/log.hpp"
@@ -22,22 +23,19 @@ namespace tessera::drivers {
 // command this long to land while no PIN is verified, before VERIFY.
 inline constexpr auto kInFlightDrain = std::chrono::milliseconds(2);
 
-// Runs op() inside one transaction with the PIN verified (when pin != nullptr).
-template <typename Op>
-auto withVerifiedPin(apdu::Channel& channel, Card& card, std::uint8_t pinReference, const SecureBytes* pin, Op&& op)
+// Runs op() inside one transaction after verify() (VERIFY with a given PIN,
+// or on the reader's keypad), then resets the PIN state, also when op()
+// fails. An operation without a PIN: withVerifiedPin(..., nullptr, op).
+template <typename Verify, typename Op>
+auto withVerification(apdu::Channel& channel, Card& card, std::uint8_t pinReference, Verify&& verify, Op&& op)
     -> decltype(op())
 {
     apdu::Transaction tx(channel);
     card.select();
-    if (pin == nullptr) {
-        auto result = op();
-        tx.end(false);
-        return result;
-    }
     bool verified = false;
     std::this_thread::sleep_for(kInFlightDrain);
     try {
-        card.verifyPin(pinReference, *pin);
+        verify();
         verified = true;
         auto result = op();
         bool reset = card.resetPinState(pinReference);
@@ -58,6 +56,32 @@ auto withVerifiedPin(apdu::Channel& channel, Card& card, std::uint8_t pinReferen
         }
         throw;
     }
+}
+
+// Runs op() inside one transaction with the PIN verified (when pin != nullptr).
+template <typename Op>
+auto withVerifiedPin(apdu::Channel& channel, Card& card, std::uint8_t pinReference, const SecureBytes* pin, Op&& op)
+    -> decltype(op())
+{
+    if (pin == nullptr) {
+        apdu::Transaction tx(channel);
+        card.select();
+        auto result = op();
+        tx.end(false);
+        return result;
+    }
+    return withVerification(
+        channel, card, pinReference, [&] { card.verifyPin(pinReference, *pin); }, std::forward<Op>(op));
+}
+
+// The same with the PIN typed on the reader's keypad: the keypad VERIFY sits
+// inside the operation's transaction, before the reset, exactly where a
+// given PIN's VERIFY would.
+template <typename Op>
+auto withKeypadPin(apdu::Channel& channel, Card& card, std::uint8_t pinReference, Op&& op) -> decltype(op())
+{
+    return withVerification(
+        channel, card, pinReference, [&] { card.verifyPinOnPad(pinReference); }, std::forward<Op>(op));
 }
 
 } // namespace tessera::drivers

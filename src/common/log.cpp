@@ -21,15 +21,16 @@ FILE* gFile = nullptr; // guarded by gMutex; nullptr = stderr
 thread_local std::size_t tApdus = 0;
 } // namespace
 
-void configure(int level, std::string_view file)
+bool configure(int level, std::string_view file)
 {
     std::scoped_lock lock(gMutex);
-    gLevel = level;
+    gLevel = level < 0 ? 0 : level;
     if (gFile != nullptr) {
         std::fclose(gFile);
         gFile = nullptr;
     }
     if (!file.empty()) gFile = std::fopen(std::string(file).c_str(), "a");
+    return file.empty() || gFile != nullptr;
 }
 
 void configureFromEnvironment()

@@ -9,10 +9,13 @@
 
 namespace tessera::log {
 
-enum class Level { off = 0, calls = 1, apdu = 2 };
+// warning: always written, also with the debug log off (a broken
+// configuration must be seen); calls and apdu: TESSERA_DEBUG 1 and 2.
+enum class Level { off = 0, warning = 0, calls = 1, apdu = 2 };
 
 // Reads TESSERA_DEBUG / TESSERA_LOG_FILE; called by C_Initialize, idempotent.
-void configure(int level, std::string_view file);
+// false when `file` cannot be opened for appending (the log then goes to stderr).
+bool configure(int level, std::string_view file);
 void configureFromEnvironment();
 bool enabled(Level l) noexcept;
 void write(Level l, std::string_view message) noexcept;

@@ -45,16 +45,18 @@ constexpr std::size_t kCachedPages = 32;
 void* cachedPages[kCachedPages];
 std::size_t cachedCount = 0;
 
-struct CacheReleaser {
-    ~CacheReleaser()
-    {
-        std::scoped_lock lock(registryMutex);
-        for (std::size_t i = 0; i < cachedCount; ++i) {
-            munlock(cachedPages[i], pageSize());
-            munmap(cachedPages[i], pageSize());
-        }
-        cachedCount = 0;
+void releaseCachedPages() noexcept
+{
+    std::scoped_lock lock(registryMutex);
+    for (std::size_t i = 0; i < cachedCount; ++i) {
+        munlock(cachedPages[i], pageSize());
+        munmap(cachedPages[i], pageSize());
     }
+    cachedCount = 0;
+}
+
+struct CacheReleaser {
+    ~CacheReleaser() { releaseCachedPages(); }
 } cacheReleaser;
 std::atomic<bool> askWipeOnFork{true};
 std::atomic<bool> kernelRefused{false};
@@ -163,6 +165,10 @@ bool kernelWipesOnFork() noexcept
 void testing::disableKernelWipeOnFork() noexcept
 {
     askWipeOnFork.store(false, std::memory_order_relaxed);
+    // Cached pages were advised while the kernel wipe was still asked for;
+    // the next allocations must be fresh mappings without it (a test that
+    // runs after others in one process would otherwise get one).
+    releaseCachedPages();
 }
 
 } // namespace tessera::secure_pages

@@ -27,7 +27,8 @@ bool kernelWipesOnFork() noexcept;
 
 namespace testing {
 // Unit tests only: stop asking for MADV_WIPEONFORK on pages mapped from now
-// on, so that the pthread_atfork fallback alone must wipe them.
+// on (the cache of released pages is emptied too), so that the pthread_atfork
+// fallback alone must wipe them.
 void disableKernelWipeOnFork() noexcept;
 } // namespace testing
 

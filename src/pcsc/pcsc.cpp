@@ -303,4 +303,15 @@ Bytes CardHandle::atr()
     return Bytes(atr, atr + std::min<std::size_t>(atrLength, sizeof atr));
 }
 
+Bytes CardHandle::control(std::uint32_t code, ByteView input, std::size_t maxAnswer)
+{
+    Bytes answer(maxAnswer);
+    DWORD length = 0;
+    check(SCardControl(card(handle_), static_cast<DWORD>(code), input.data(), static_cast<DWORD>(input.size()),
+                       answer.data(), static_cast<DWORD>(answer.size()), &length),
+          "SCardControl");
+    answer.resize(std::min<std::size_t>(length, answer.size()));
+    return answer;
+}
+
 } // namespace tessera::pcsc

@@ -78,6 +78,9 @@ public:
     void endTransaction(Disposition disposition);
     void reconnect(Disposition initialization); // SCardReconnect, shared mode
     Bytes atr();                                // via SCardStatus
+    // SCardControl: a reader command (PC/SC part 10 features, part10.hpp).
+    // The answer is at most maxAnswer bytes.
+    Bytes control(std::uint32_t code, ByteView input, std::size_t maxAnswer = 512);
     std::uint32_t activeProtocol() const { return protocol_; }
 
 private:

@@ -80,9 +80,10 @@ extern "C" {
 
 CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-    return guarded("C_EncryptInit", [&] {
+    return guarded(TESSERA_CALL("C_EncryptInit", hSession, pMechanism, hKey), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
+        if (cancelWithNullMechanism(s->encrypt, pMechanism)) return CKR_OK;
         if (s->encrypt) failRv(CKR_OPERATION_ACTIVE, "an encryption is already active in the session");
         s->encrypt = startOperation(*s, OpKind::encrypt, pMechanism, hKey);
         return CKR_OK;
@@ -92,7 +93,7 @@ CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_
 CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pEncryptedData,
                 CK_ULONG_PTR pulEncryptedDataLen)
 {
-    return guarded("C_Encrypt", [&] {
+    return guarded(TESSERA_CALL("C_Encrypt", hSession, pData, ulDataLen, pEncryptedData, pulEncryptedDataLen), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->encrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no encryption is active in the session");
@@ -117,7 +118,7 @@ CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLe
 
 CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_EncryptUpdate", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_EncryptUpdate", hSession), [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->encrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no encryption is active in the session");
@@ -128,7 +129,7 @@ CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE
 
 CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_EncryptFinal", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_EncryptFinal", hSession), [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->encrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no encryption is active in the session");
@@ -139,9 +140,10 @@ CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
 
 CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-    return guarded("C_DecryptInit", [&] {
+    return guarded(TESSERA_CALL("C_DecryptInit", hSession, pMechanism, hKey), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
+        if (cancelWithNullMechanism(s->decrypt, pMechanism)) return CKR_OK;
         if (s->decrypt) failRv(CKR_OPERATION_ACTIVE, "a decryption is already active in the session");
         s->decrypt = startOperation(*s, OpKind::decrypt, pMechanism, hKey);
         return CKR_OK;
@@ -151,7 +153,7 @@ CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_
 CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData, CK_ULONG ulEncryptedDataLen, CK_BYTE_PTR pData,
                 CK_ULONG_PTR pulDataLen)
 {
-    return guarded("C_Decrypt", [&] {
+    return guarded(TESSERA_CALL("C_Decrypt", hSession, pEncryptedData, ulEncryptedDataLen, pData, pulDataLen), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->decrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no decryption is active in the session");
@@ -162,7 +164,7 @@ CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData, CK_ULONG
 
 CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_DecryptUpdate", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_DecryptUpdate", hSession), [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->decrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no decryption is active in the session");
@@ -173,7 +175,7 @@ CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE
 
 CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_DecryptFinal", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_DecryptFinal", hSession), [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->decrypt) failRv(CKR_OPERATION_NOT_INITIALIZED, "no decryption is active in the session");

@@ -146,7 +146,9 @@ extern "C" {
 CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hBaseKey,
                   CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
 {
-    return guarded("C_DeriveKey", [&]() -> CK_RV {
+    const CallTrace call =
+        TESSERA_CALL("C_DeriveKey", hSession, pMechanism, hBaseKey, pTemplate, ulAttributeCount, phKey);
+    return guarded(call, [&]() -> CK_RV {
         auto m = Module::get();
         auto s = m->session(hSession);
         requireNonNull(pMechanism);
@@ -178,7 +180,7 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OB
 
 CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR)
 {
-    return guarded("C_GenerateKey", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_GenerateKey", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_SUPPORTED, "C_GenerateKey is not offered (keys live on the card)");
     });
@@ -187,7 +189,7 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_ATTRIBUTE_P
 CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE, CK_BYTE_PTR,
                 CK_ULONG_PTR)
 {
-    return guarded("C_WrapKey", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_WrapKey", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_SUPPORTED, "C_WrapKey is not offered (keys live on the card)");
     });
@@ -196,7 +198,7 @@ CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, 
 CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_BYTE_PTR, CK_ULONG,
                   CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR)
 {
-    return guarded("C_UnwrapKey", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_UnwrapKey", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_SUPPORTED, "C_UnwrapKey is not offered (keys live on the card)");
     });

@@ -11,7 +11,7 @@ extern "C" {
 
 CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pReserved)
 {
-    return guarded("C_WaitForSlotEvent", [&] {
+    return guarded(TESSERA_CALL("C_WaitForSlotEvent", flags, pSlot, pReserved), [&] {
         auto m = Module::get();
         if (pReserved != nullptr) failRv(CKR_ARGUMENTS_BAD, "pReserved must be NULL");
         requireNonNull(pSlot);

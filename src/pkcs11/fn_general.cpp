@@ -11,7 +11,7 @@ extern "C" {
 
 CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
 {
-    return guarded("C_Initialize", [&] {
+    return guarded(TESSERA_CALL("C_Initialize", pInitArgs), [&] {
         Module::initialize(pInitArgs);
         return CKR_OK;
     });
@@ -19,7 +19,7 @@ CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
 
 CK_RV C_Finalize(CK_VOID_PTR pReserved)
 {
-    return guarded("C_Finalize", [&] {
+    return guarded(TESSERA_CALL("C_Finalize", pReserved), [&] {
         if (pReserved != nullptr) failRv(CKR_ARGUMENTS_BAD, "pReserved must be NULL");
         Module::finalize();
         return CKR_OK;
@@ -28,7 +28,7 @@ CK_RV C_Finalize(CK_VOID_PTR pReserved)
 
 CK_RV C_GetInfo(CK_INFO_PTR pInfo)
 {
-    return guarded("C_GetInfo", [&] {
+    return guarded(TESSERA_CALL("C_GetInfo", pInfo), [&] {
         Module::get();
         requireNonNull(pInfo);
         std::memset(pInfo, 0, sizeof *pInfo);
@@ -42,7 +42,7 @@ CK_RV C_GetInfo(CK_INFO_PTR pInfo)
 
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
 {
-    return guarded("C_GetFunctionList", [&] {
+    return guarded(TESSERA_CALL("C_GetFunctionList", ppFunctionList), [&] {
         requireNonNull(ppFunctionList);
         *ppFunctionList = functionList240();
         return CKR_OK;
@@ -51,7 +51,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
 
 CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount)
 {
-    return guarded("C_GetInterfaceList", [&] {
+    return guarded(TESSERA_CALL("C_GetInterfaceList", pInterfacesList, pulCount), [&] {
         requireNonNull(pulCount);
         auto interfaces = allInterfaces();
         if (pInterfacesList == nullptr) {
@@ -72,7 +72,7 @@ CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount
 CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion, CK_INTERFACE_PTR_PTR ppInterface,
                      CK_FLAGS flags)
 {
-    return guarded("C_GetInterface", [&] {
+    return guarded(TESSERA_CALL("C_GetInterface", pInterfaceName, pVersion, ppInterface, flags), [&] {
         requireNonNull(ppInterface);
         CK_INTERFACE* found = findInterface(reinterpret_cast<const char*>(pInterfaceName), pVersion, flags);
         if (found == nullptr) failRv(CKR_ARGUMENTS_BAD, "no such interface (name, version or flags)");

@@ -16,9 +16,30 @@ using namespace tessera::pkcs11;
 
 namespace {
 
-// DER OIDs of CKA_EC_PARAMS (SEC 2 / RFC 5480): prime256v1, secp384r1.
+// DER OIDs of CKA_EC_PARAMS (SEC 2 / RFC 5480): prime256v1, secp384r1, secp521r1.
 const Bytes kP256Oid{0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
 const Bytes kP384Oid{0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x22};
+const Bytes kP521Oid{0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x23};
+
+// PKCS#11 3.0 mechanisms 2.3.5-2.3.6: CKA_EC_PARAMS of Edwards and Montgomery
+// keys name the curve by an OID (RFC 8410, or the older ones GnuPG and
+// pkcs11-tool use) or by a PrintableString.
+struct NamedCurve {
+    Bytes der;
+    drivers::KeyAlgorithm algorithm;
+};
+const std::vector<NamedCurve> kEdwardsCurves{
+    {{0x06, 0x03, 0x2B, 0x65, 0x70}, drivers::KeyAlgorithm::ed25519},
+    {{0x06, 0x09, 0x2B, 0x06, 0x01, 0x04, 0x01, 0xDA, 0x47, 0x0F, 0x01}, drivers::KeyAlgorithm::ed25519},
+    {{0x13, 0x0C, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9'}, drivers::KeyAlgorithm::ed25519},
+};
+const std::vector<NamedCurve> kMontgomeryCurves{
+    {{0x06, 0x03, 0x2B, 0x65, 0x6E}, drivers::KeyAlgorithm::x25519},
+    {{0x06, 0x0A, 0x2B, 0x06, 0x01, 0x04, 0x01, 0x97, 0x55, 0x01, 0x05, 0x01}, drivers::KeyAlgorithm::x25519},
+    {{0x13, 0x0A, 'c', 'u', 'r', 'v', 'e', '2', '5', '5', '1', '9'}, drivers::KeyAlgorithm::x25519},
+    // OpenSC 0.23's pkcs11-tool sends "curve25519" with the length 0B (its table's typo, fixed in 0.24).
+    {{0x13, 0x0B, 'c', 'u', 'r', 'v', 'e', '2', '5', '5', '1', '9'}, drivers::KeyAlgorithm::x25519},
+};
 
 const CK_ATTRIBUTE* findAttribute(const CK_ATTRIBUTE* templ, CK_ULONG count, CK_ATTRIBUTE_TYPE type)
 {
@@ -63,7 +84,7 @@ void checkPublicExponent(const CK_ATTRIBUTE* e)
         v = v.subspan(1);
     const Bytes f4{0x01, 0x00, 0x01};
     if (!std::equal(v.begin(), v.end(), f4.begin(), f4.end()))
-        failRv(CKR_ATTRIBUTE_VALUE_INVALID, "PIV RSA keys have e = 65537 only");
+        failRv(CKR_ATTRIBUTE_VALUE_INVALID, "the cards make and take RSA keys with e = 65537 only");
 }
 
 struct KeySpec {
@@ -83,17 +104,36 @@ KeySpec keySpec(const CK_MECHANISM& mechanism, const CK_ATTRIBUTE* pub, CK_ULONG
         checkPublicExponent(findAttribute(pub, pubCount, CKA_PUBLIC_EXPONENT));
         return spec;
     }
-    if (mechanism.mechanism == CKM_EC_KEY_PAIR_GEN) {
-        const CK_ATTRIBUTE* params = findAttribute(pub, pubCount, CKA_EC_PARAMS);
-        if (params == nullptr) failRv(CKR_TEMPLATE_INCOMPLETE, "CKA_EC_PARAMS missing");
-        ByteView v = attributeBytes(*params);
-        if (std::equal(v.begin(), v.end(), kP256Oid.begin(), kP256Oid.end()))
-            return {drivers::KeyAlgorithm::ecP256, 256};
-        if (std::equal(v.begin(), v.end(), kP384Oid.begin(), kP384Oid.end()))
-            return {drivers::KeyAlgorithm::ecP384, 384};
-        failRv(CKR_CURVE_NOT_SUPPORTED, "PIV cards generate P-256 and P-384 keys");
+    const bool edwards = mechanism.mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN;
+    const bool montgomery = mechanism.mechanism == CKM_EC_MONTGOMERY_KEY_PAIR_GEN;
+    if (mechanism.mechanism != CKM_EC_KEY_PAIR_GEN && !edwards && !montgomery) failRv(CKR_MECHANISM_INVALID);
+    const CK_ATTRIBUTE* params = findAttribute(pub, pubCount, CKA_EC_PARAMS);
+    if (params == nullptr) failRv(CKR_TEMPLATE_INCOMPLETE, "CKA_EC_PARAMS missing");
+    ByteView v = attributeBytes(*params);
+    auto is = [&](const Bytes& der) { return std::equal(v.begin(), v.end(), der.begin(), der.end()); };
+    if (edwards || montgomery) {
+        for (const NamedCurve& c : edwards ? kEdwardsCurves : kMontgomeryCurves)
+            if (is(c.der)) return {c.algorithm, 255};
+        failRv(CKR_CURVE_NOT_SUPPORTED,
+               edwards ? "Ed25519 is the one Edwards curve" : "X25519 is the one Montgomery curve");
     }
-    failRv(CKR_MECHANISM_INVALID);
+    if (is(kP256Oid)) return {drivers::KeyAlgorithm::ecP256, 256};
+    if (is(kP384Oid)) return {drivers::KeyAlgorithm::ecP384, 384};
+    if (is(kP521Oid)) return {drivers::KeyAlgorithm::ecP521, 521};
+    failRv(CKR_CURVE_NOT_SUPPORTED, "the cards generate P-256, P-384 and P-521 keys");
+}
+
+// The sizes the card says it generates (TokenModel, also the mechanism list).
+void checkGenerateRange(const drivers::TokenModel& model, const KeySpec& spec)
+{
+    if (spec.algorithm == drivers::KeyAlgorithm::rsa) {
+        if (spec.bits < model.rsaGenerateMinBits || spec.bits > model.rsaGenerateMaxBits)
+            failRv(CKR_KEY_SIZE_RANGE, "the card does not generate RSA keys of this size");
+    } else if (spec.algorithm == drivers::KeyAlgorithm::ed25519 || spec.algorithm == drivers::KeyAlgorithm::x25519) {
+        if (!model.generate25519) failRv(CKR_CURVE_NOT_SUPPORTED, "the card does not generate 25519 keys");
+    } else if (spec.bits < model.ecGenerateMinBits || spec.bits > model.ecGenerateMaxBits) {
+        failRv(CKR_CURVE_NOT_SUPPORTED, "the card does not generate keys on this curve");
+    }
 }
 
 void requireWritable(Session& s)
@@ -137,6 +177,7 @@ CK_RV generateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR mechanism, CK
     requireTokenObject(priv, privCount);
     const Bytes id = requiredId(priv, privCount, pub, pubCount);
     requireWritable(*s);
+    checkGenerateRange(s->token->model, spec);
     s->slot->ensureObjects(s->token); // the key list is complete before it changes
     std::optional<drivers::CardKey> key;
     templateErrors([&] {
@@ -281,7 +322,10 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                         CK_ULONG ulPrivateKeyAttributeCount, CK_OBJECT_HANDLE_PTR phPublicKey,
                         CK_OBJECT_HANDLE_PTR phPrivateKey)
 {
-    return guarded("C_GenerateKeyPair", [&] {
+    const CallTrace call =
+        TESSERA_CALL("C_GenerateKeyPair", hSession, pMechanism, pPublicKeyTemplate, ulPublicKeyAttributeCount,
+                     pPrivateKeyTemplate, ulPrivateKeyAttributeCount, phPublicKey, phPrivateKey);
+    return guarded(call, [&] {
         return generateKeyPair(hSession, pMechanism, pPublicKeyTemplate, ulPublicKeyAttributeCount, pPrivateKeyTemplate,
                                ulPrivateKeyAttributeCount, phPublicKey, phPrivateKey);
     });

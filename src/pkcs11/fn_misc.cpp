@@ -38,10 +38,11 @@ extern "C" {
 
 CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
-    return guarded("C_DigestInit", [&] {
+    return guarded(TESSERA_CALL("C_DigestInit", hSession, pMechanism), [&] {
         auto s = Module::sessionCall(hSession);
-        requireNonNull(pMechanism);
         std::scoped_lock lock(s->mutex);
+        if (cancelWithNullMechanism(s->digest, pMechanism)) return CKR_OK;
+        requireNonNull(pMechanism);
         if (s->digest) failRv(CKR_OPERATION_ACTIVE, "a digest is already active in the session");
         auto hash = hashFromMechanism(pMechanism->mechanism);
         if (!hash) failRv(CKR_MECHANISM_INVALID, "not a digest mechanism");
@@ -57,7 +58,7 @@ CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pDigest,
                CK_ULONG_PTR pulDigestLen)
 {
-    return guarded("C_Digest", [&] {
+    return guarded(TESSERA_CALL("C_Digest", hSession, pData, ulDataLen, pDigest, pulDigestLen), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->digest) failRv(CKR_OPERATION_NOT_INITIALIZED, "no digest is active in the session");
@@ -68,7 +69,7 @@ CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen
 
 CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-    return guarded("C_DigestUpdate", [&] {
+    return guarded(TESSERA_CALL("C_DigestUpdate", hSession, pPart, ulPartLen), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->digest) failRv(CKR_OPERATION_NOT_INITIALIZED, "no digest is active in the session");
@@ -82,7 +83,7 @@ CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulP
 
 CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 {
-    return guarded("C_DigestKey", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_DigestKey", hSession, hKey), [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->digest) failRv(CKR_OPERATION_NOT_INITIALIZED, "no digest is active in the session");
@@ -94,7 +95,7 @@ CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 
 CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
-    return guarded("C_DigestFinal", [&] {
+    return guarded(TESSERA_CALL("C_DigestFinal", hSession, pDigest, pulDigestLen), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         return digestFinish(*s, std::nullopt, pDigest, pulDigestLen);
@@ -103,7 +104,7 @@ CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PT
 
 CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen)
 {
-    return guarded("C_SeedRandom", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_SeedRandom", hSession, pSeed, ulSeedLen), [&]() -> CK_RV {
         Module::get()->session(hSession);
         inputView(pSeed, ulSeedLen);
         failRv(CKR_RANDOM_SEED_NOT_SUPPORTED, "random numbers come from OpenSSL's DRBG, which takes no seed");
@@ -114,7 +115,7 @@ CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSee
 // a round trip to the card per request would gain nothing for the caller.
 CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_ULONG ulRandomLen)
 {
-    return guarded("C_GenerateRandom", [&] {
+    return guarded(TESSERA_CALL("C_GenerateRandom", hSession, pRandomData, ulRandomLen), [&] {
         Module::get()->session(hSession);
         if (pRandomData == nullptr && ulRandomLen != 0) failRv(CKR_ARGUMENTS_BAD, "NULL buffer with non-zero length");
         if (ulRandomLen == 0) return CKR_OK;
@@ -127,7 +128,7 @@ CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_U
 
 CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE hSession)
 {
-    return guarded("C_GetFunctionStatus", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_GetFunctionStatus", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_PARALLEL, "legacy function (PKCS#11 3.0 section 5.16)");
     });
@@ -135,7 +136,7 @@ CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE hSession)
 
 CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
 {
-    return guarded("C_CancelFunction", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_CancelFunction", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_PARALLEL, "legacy function (PKCS#11 3.0 section 5.16)");
     });
@@ -143,7 +144,7 @@ CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
 
 CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_DigestEncryptUpdate", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_DigestEncryptUpdate", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_SUPPORTED, "dual-function operations are not supported");
     });
@@ -151,7 +152,7 @@ CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, C
 
 CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_DecryptDigestUpdate", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_DecryptDigestUpdate", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_SUPPORTED, "dual-function operations are not supported");
     });
@@ -159,7 +160,7 @@ CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, C
 
 CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_SignEncryptUpdate", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_SignEncryptUpdate", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_SUPPORTED, "dual-function operations are not supported");
     });
@@ -167,7 +168,7 @@ CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_
 
 CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_DecryptVerifyUpdate", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_DecryptVerifyUpdate", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_SUPPORTED, "dual-function operations are not supported");
     });

@@ -50,7 +50,7 @@ extern "C" {
 
 CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
-    return guarded("C_FindObjectsInit", [&] {
+    return guarded(TESSERA_CALL("C_FindObjectsInit", hSession, pTemplate, ulCount), [&] {
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         s->slot->recheckObjects(s->token); // issue 9: written by another process?
@@ -72,7 +72,7 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, 
 CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, CK_ULONG ulMaxObjectCount,
                     CK_ULONG_PTR pulObjectCount)
 {
-    return guarded("C_FindObjects", [&] {
+    return guarded(TESSERA_CALL("C_FindObjects", hSession, phObject, ulMaxObjectCount, pulObjectCount), [&] {
         auto s = Module::sessionCall(hSession);
         requireNonNull(pulObjectCount);
         if (phObject == nullptr && ulMaxObjectCount != 0)
@@ -90,7 +90,7 @@ CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, C
 
 CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 {
-    return guarded("C_FindObjectsFinal", [&] {
+    return guarded(TESSERA_CALL("C_FindObjectsFinal", hSession), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->find) failRv(CKR_OPERATION_NOT_INITIALIZED, "no object search is active in the session");
@@ -102,7 +102,7 @@ CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
                           CK_ULONG ulCount)
 {
-    return guarded("C_GetAttributeValue", [&] {
+    return guarded(TESSERA_CALL("C_GetAttributeValue", hSession, hObject, pTemplate, ulCount), [&] {
         auto s = Module::sessionCall(hSession);
         if (pTemplate == nullptr) failRv(CKR_ARGUMENTS_BAD, "NULL template");
         std::scoped_lock lock(s->mutex);
@@ -112,7 +112,7 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
 
 CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
 {
-    return guarded("C_GetObjectSize", [&] {
+    return guarded(TESSERA_CALL("C_GetObjectSize", hSession, hObject, pulSize), [&] {
         auto s = Module::sessionCall(hSession);
         requireNonNull(pulSize);
         std::scoped_lock lock(s->mutex);
@@ -125,7 +125,7 @@ CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_U
 CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
                           CK_ULONG ulCount)
 {
-    return guarded("C_SetAttributeValue", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_SetAttributeValue", hSession, hObject, pTemplate, ulCount), [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         std::scoped_lock lock(s->mutex);
@@ -138,7 +138,7 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
 CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                      CK_OBJECT_HANDLE_PTR phObject)
 {
-    return guarded("C_CreateObject", [&] {
+    return guarded(TESSERA_CALL("C_CreateObject", hSession, pTemplate, ulCount, phObject), [&] {
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         requireNonNull(phObject);
@@ -150,7 +150,7 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_
 CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                    CK_OBJECT_HANDLE_PTR phNewObject)
 {
-    return guarded("C_CopyObject", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_CopyObject", hSession, hObject, pTemplate, ulCount, phNewObject), [&]() -> CK_RV {
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
         requireNonNull(phNewObject);
@@ -162,7 +162,7 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTR
 
 CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
 {
-    return guarded("C_DestroyObject", [&] {
+    return guarded(TESSERA_CALL("C_DestroyObject", hSession, hObject), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         auto o = objectOf(*s, hObject);

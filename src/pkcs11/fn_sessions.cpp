@@ -2,7 +2,9 @@
 // session info from memory, C_Login/C_Logout with the PIN cache, C_SetPIN.
 #include "pkcs11/entry.hpp"
 #include "pkcs11/key_admin.hpp"
+#include "pkcs11/keypad_login.hpp"
 #include "pkcs11/module.hpp"
+#include "pkcs11/pinentry_login.hpp"
 #include "pkcs11/private_ops.hpp"
 
 using namespace tessera;
@@ -24,6 +26,15 @@ CK_RV login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR p
 {
     auto m = Module::get();
     auto s = m->session(hSession);
+    if (pPin == nullptr && ulPinLen == 0 && usesKeypad(*s)) { // the PIN pad (keypad_login.hpp)
+        keypadLogin(*m, *s, userType);
+        return CKR_OK;
+    }
+    if (pPin == nullptr && m->config().pinSource == Config::PinSource::pinentry &&
+        (userType == CKU_USER || userType == CKU_CONTEXT_SPECIFIC)) {
+        loginWithPinentry(*m, *s, userType); // the protected path: the module asks the user
+        return CKR_OK;
+    }
     SecureBytes pin = pinFrom(pPin, ulPinLen);
     switch (userType) {
     case CKU_USER: loginUser(*s, pin); return CKR_OK;
@@ -39,7 +50,7 @@ extern "C" {
 
 CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR, CK_NOTIFY, CK_SESSION_HANDLE_PTR phSession)
 {
-    return guarded("C_OpenSession", [&] {
+    return guarded(TESSERA_CALL("C_OpenSession", slotID, flags, phSession), [&] {
         auto m = Module::get();
         auto slot = m->slot(slotID);
         requireNonNull(phSession);
@@ -52,7 +63,7 @@ CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR, CK_NOTIFY, C
 
 CK_RV C_CloseSession(CK_SESSION_HANDLE hSession)
 {
-    return guarded("C_CloseSession", [&] {
+    return guarded(TESSERA_CALL("C_CloseSession", hSession), [&] {
         Module::get()->closeSession(hSession);
         return CKR_OK;
     });
@@ -60,7 +71,7 @@ CK_RV C_CloseSession(CK_SESSION_HANDLE hSession)
 
 CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
 {
-    return guarded("C_CloseAllSessions", [&] {
+    return guarded(TESSERA_CALL("C_CloseAllSessions", slotID), [&] {
         Module::get()->closeAllSessions(slotID);
         return CKR_OK;
     });
@@ -68,7 +79,7 @@ CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
 
 CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 {
-    return guarded("C_GetSessionInfo", [&] {
+    return guarded(TESSERA_CALL("C_GetSessionInfo", hSession, pInfo), [&] {
         auto s = Module::sessionCall(hSession);
         requireNonNull(pInfo);
         bool loggedIn = false, so = false;
@@ -92,13 +103,14 @@ CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 
 CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
-    return guarded("C_Login", [&] { return login(hSession, userType, pPin, ulPinLen); });
+    const CallTrace call = TESSERA_CALL("C_Login", hSession, userType, pPin, ulPinLen);
+    return guarded(call, [&] { return login(hSession, userType, pPin, ulPinLen); });
 }
 
 CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
                   CK_UTF8CHAR_PTR pUsername, CK_ULONG)
 {
-    return guarded("C_LoginUser", [&] {
+    return guarded(TESSERA_CALL("C_LoginUser", hSession, userType, pPin, ulPinLen, pUsername), [&] {
         // PKCS#11 3.0 section 5.6.9: smart cards here have no user names; a name
         // given anyway is ignored and the call is C_Login.
         (void)pUsername;
@@ -108,7 +120,7 @@ CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR
 
 CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 {
-    return guarded("C_Logout", [&] {
+    return guarded(TESSERA_CALL("C_Logout", hSession), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->slot->stateMutex);
         if (!s->token->userLoggedIn && !s->token->soLoggedIn) failRv(CKR_USER_NOT_LOGGED_IN, "nobody is logged in");
@@ -122,9 +134,13 @@ CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen, CK_UTF8CHAR_PTR pNewPin,
                CK_ULONG ulNewLen)
 {
-    return guarded("C_SetPIN", [&] {
+    return guarded(TESSERA_CALL("C_SetPIN", hSession, pOldPin, ulOldLen, pNewPin, ulNewLen), [&] {
         auto s = Module::sessionCall(hSession);
         if (!s->readWrite()) failRv(CKR_SESSION_READ_ONLY, "C_SetPIN and C_InitPIN need a read-write session");
+        if (pOldPin == nullptr && pNewPin == nullptr && usesKeypad(*s)) { // the PIN pad (keypad_login.hpp)
+            keypadSetPin(*s);
+            return CKR_OK;
+        }
         SecureBytes oldPin = pinFrom(pOldPin, ulOldLen);
         SecureBytes newPin = pinFrom(pNewPin, ulNewLen);
         bool so = false, user = false;
@@ -164,7 +180,7 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
 // RESET RETRY COUNTER after VERIFY PW3, in one transaction).
 CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
-    return guarded("C_InitPIN", [&] {
+    return guarded(TESSERA_CALL("C_InitPIN", hSession, pPin, ulPinLen), [&] {
         auto s = Module::sessionCall(hSession);
         if (!s->readWrite()) failRv(CKR_SESSION_READ_ONLY, "C_SetPIN and C_InitPIN need a read-write session");
         initUserPin(*s, pinFrom(pPin, ulPinLen));
@@ -174,7 +190,7 @@ CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPin
 
 CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS)
 {
-    return guarded("C_SessionCancel", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_SessionCancel", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_SUPPORTED, "not supported by this module");
     });
@@ -182,7 +198,7 @@ CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS)
 
 CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_GetOperationState", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_GetOperationState", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_SUPPORTED, "not supported by this module");
     });
@@ -190,7 +206,7 @@ CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR)
 
 CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE)
 {
-    return guarded("C_SetOperationState", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_SetOperationState", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_FUNCTION_NOT_SUPPORTED, "not supported by this module");
     });

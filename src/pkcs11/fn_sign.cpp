@@ -156,9 +156,10 @@ extern "C" {
 
 CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-    return guarded("C_SignInit", [&] {
+    return guarded(TESSERA_CALL("C_SignInit", hSession, pMechanism, hKey), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
+        if (cancelWithNullMechanism(s->sign, pMechanism)) return CKR_OK;
         if (s->sign) failRv(CKR_OPERATION_ACTIVE, "a signing is already active in the session");
         s->sign = startOperation(*s, OpKind::sign, pMechanism, hKey);
         return CKR_OK;
@@ -168,7 +169,7 @@ CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJ
 CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
              CK_ULONG_PTR pulSignatureLen)
 {
-    return guarded("C_Sign", [&] {
+    return guarded(TESSERA_CALL("C_Sign", hSession, pData, ulDataLen, pSignature, pulSignatureLen), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->sign) failRv(CKR_OPERATION_NOT_INITIALIZED, "no signing is active in the session");
@@ -179,7 +180,7 @@ CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, 
 
 CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-    return guarded("C_SignUpdate", [&] {
+    return guarded(TESSERA_CALL("C_SignUpdate", hSession, pPart, ulPartLen), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->sign) failRv(CKR_OPERATION_NOT_INITIALIZED, "no signing is active in the session");
@@ -192,7 +193,7 @@ CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPar
 
 CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
-    return guarded("C_SignFinal", [&] {
+    return guarded(TESSERA_CALL("C_SignFinal", hSession, pSignature, pulSignatureLen), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         return signFinish(*s.module, *s, std::nullopt, pSignature, pulSignatureLen);
@@ -201,9 +202,10 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_P
 
 CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 {
-    return guarded("C_VerifyInit", [&] {
+    return guarded(TESSERA_CALL("C_VerifyInit", hSession, pMechanism, hKey), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
+        if (cancelWithNullMechanism(s->verify, pMechanism)) return CKR_OK;
         if (s->verify) failRv(CKR_OPERATION_ACTIVE, "a verification is already active in the session");
         s->verify = startOperation(*s, OpKind::verify, pMechanism, hKey);
         return CKR_OK;
@@ -213,7 +215,7 @@ CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_O
 CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
                CK_ULONG ulSignatureLen)
 {
-    return guarded("C_Verify", [&] {
+    return guarded(TESSERA_CALL("C_Verify", hSession, pData, ulDataLen, pSignature, ulSignatureLen), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->verify) failRv(CKR_OPERATION_NOT_INITIALIZED, "no verification is active in the session");
@@ -225,7 +227,7 @@ CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen
 
 CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-    return guarded("C_VerifyUpdate", [&] {
+    return guarded(TESSERA_CALL("C_VerifyUpdate", hSession, pPart, ulPartLen), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->verify) failRv(CKR_OPERATION_NOT_INITIALIZED, "no verification is active in the session");
@@ -238,7 +240,7 @@ CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulP
 
 CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
-    return guarded("C_VerifyFinal", [&] {
+    return guarded(TESSERA_CALL("C_VerifyFinal", hSession, pSignature, ulSignatureLen), [&] {
         auto s = Module::sessionCall(hSession);
         std::scoped_lock lock(s->mutex);
         if (!s->verify) failRv(CKR_OPERATION_NOT_INITIALIZED, "no verification is active in the session");
@@ -249,7 +251,7 @@ CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG
 
 CK_RV C_SignRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
 {
-    return guarded("C_SignRecoverInit", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_SignRecoverInit", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_MECHANISM_INVALID, "no mechanism with message recovery is supported");
     });
@@ -257,7 +259,7 @@ CK_RV C_SignRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_
 
 CK_RV C_SignRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_SignRecover", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_SignRecover", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_OPERATION_NOT_INITIALIZED, "no operation with message recovery can be active");
     });
@@ -265,7 +267,7 @@ CK_RV C_SignRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_P
 
 CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
 {
-    return guarded("C_VerifyRecoverInit", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_VerifyRecoverInit", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_MECHANISM_INVALID, "no mechanism with message recovery is supported");
     });
@@ -273,7 +275,7 @@ CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR, CK_OBJEC
 
 CK_RV C_VerifyRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
 {
-    return guarded("C_VerifyRecover", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_VerifyRecover", hSession), [&]() -> CK_RV {
         Module::get()->session(hSession);
         failRv(CKR_OPERATION_NOT_INITIALIZED, "no operation with message recovery can be active");
     });

@@ -40,7 +40,7 @@ extern "C" {
 // 5.5.2: a NULL pSlotList re-reads the reader list; the list never shrinks.
 CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PTR pulCount)
 {
-    return guarded("C_GetSlotList", [&] {
+    return guarded(TESSERA_CALL("C_GetSlotList", tokenPresent, pSlotList, pulCount), [&] {
         auto m = Module::get();
         requireNonNull(pulCount);
         std::vector<CK_SLOT_ID> ids;
@@ -62,7 +62,7 @@ CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PT
 
 CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 {
-    return guarded("C_GetSlotInfo", [&] {
+    return guarded(TESSERA_CALL("C_GetSlotInfo", slotID, pInfo), [&] {
         auto m = Module::get();
         auto slot = m->slot(slotID);
         requireNonNull(pInfo);
@@ -77,7 +77,7 @@ CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 
 CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 {
-    return guarded("C_GetTokenInfo", [&] {
+    return guarded(TESSERA_CALL("C_GetTokenInfo", slotID, pInfo), [&] {
         auto m = Module::get();
         auto slot = m->slot(slotID);
         requireNonNull(pInfo);
@@ -91,6 +91,7 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
         {
             std::scoped_lock lock(slot->stateMutex);
             pInfo->flags = tokenFlags(*t, t->userLoggedIn);
+            if (m->config().pinSource == Config::PinSource::pinentry) pInfo->flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
         }
         pInfo->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
         pInfo->ulSessionCount = m->sessionCount(slotID, false);
@@ -111,7 +112,7 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 
 CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList, CK_ULONG_PTR pulCount)
 {
-    return guarded("C_GetMechanismList", [&] {
+    return guarded(TESSERA_CALL("C_GetMechanismList", slotID, pMechanismList, pulCount), [&] {
         auto m = Module::get();
         auto slot = m->slot(slotID);
         requireNonNull(pulCount);
@@ -135,7 +136,7 @@ CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList
 
 CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo)
 {
-    return guarded("C_GetMechanismInfo", [&] {
+    return guarded(TESSERA_CALL("C_GetMechanismInfo", slotID, type, pInfo), [&] {
         auto m = Module::get();
         auto slot = m->slot(slotID);
         requireNonNull(pInfo);
@@ -153,7 +154,7 @@ CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM
 
 CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR, CK_ULONG, CK_UTF8CHAR_PTR)
 {
-    return guarded("C_InitToken", [&]() -> CK_RV {
+    return guarded(TESSERA_CALL("C_InitToken", slotID), [&]() -> CK_RV {
         Module::get()->slot(slotID);
         failRv(CKR_FUNCTION_NOT_SUPPORTED, "tokens are initialised with the card vendor's tools");
     });

@@ -18,8 +18,8 @@ SecureBytes administratorCredential(Session& session)
 {
     std::scoped_lock lock(session.slot->stateMutex);
     const Token& token = *session.token;
-    if (!token.soLoggedIn || token.model.soPin)
-        failRv(CKR_USER_NOT_LOGGED_IN, "this needs the SO (card administrator)");
+    // PIV: the management key or the PUK; OpenPGP: PW3 (token.model.soPin).
+    if (!token.soLoggedIn) failRv(CKR_USER_NOT_LOGGED_IN, "this needs the SO (card administrator)");
     return token.soPin;
 }
 

@@ -131,6 +131,10 @@ std::vector<AdvertisedMechanism> advertisedMechanisms(const drivers::TokenModel&
         out.push_back({CKM_EC_KEY_PAIR_GEN,
                        {model.ecGenerateMinBits, model.ecGenerateMaxBits,
                         CKF_HW | CKF_GENERATE_KEY_PAIR | CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS}});
+    if (model.generate25519) {
+        out.push_back({CKM_EC_EDWARDS_KEY_PAIR_GEN, {255, 255, CKF_HW | CKF_GENERATE_KEY_PAIR}});
+        out.push_back({CKM_EC_MONTGOMERY_KEY_PAIR_GEN, {255, 255, CKF_HW | CKF_GENERATE_KEY_PAIR}});
+    }
     return out;
 }
 

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <new>
 
 #include "common/log.hpp"
@@ -137,7 +139,13 @@ SessionCall Module::sessionCall(CK_SESSION_HANDLE handle)
 Module::Module(bool threadsAllowed) : config_(Config::load())
 {
     config_.threadsAllowed = threadsAllowed;
-    log::configure(config_.debugLevel, config_.logFile);
+    if (!log::configure(config_.debugLevel, config_.logFile))
+        config_.problems.push_back("log_file '" + config_.logFile + "' cannot be opened for appending (" +
+                                   std::strerror(errno) + "); logging to stderr");
+    // One line per configuration problem, even with the debug log off: the
+    // module goes on with the defaults for what was wrong (config.hpp).
+    for (const auto& p : config_.problems)
+        log::write(log::Level::warning, "config: " + p);
     drivers::registerBuiltinDrivers(registry_);
     if (config_.idleDisconnectMs > 0 && threadsAllowed) {
         reaper_ = std::make_shared<IdleReaper>(std::chrono::milliseconds(config_.idleDisconnectMs));
@@ -181,6 +189,11 @@ void Module::refreshReaders()
             }
         }
     }
+    // reader_include / reader_exclude (config.hpp): a filtered reader never
+    // becomes a slot. The wait for slot events still counts every reader
+    // pcscd lists (\\?PnP?\\Notification compares with that count).
+    listedReaders_ = readers.size();
+    std::erase_if(readers, [this](const std::string& r) { return !readerUsed(r); });
     // Under mutex_ only the list changes; tokens of vanished readers are
     // dropped after it is released (dropToken takes Slot::stateMutex, which
     // mutex_ never encloses: locking.hpp).
@@ -199,6 +212,8 @@ void Module::refreshReaders()
                 auto slot = std::make_shared<Slot>(slots_.size(), r);
                 slot->reaper = reaper_;
                 slot->cache = TokenCache::fromConfig(config_);
+                slot->application = config_.applicationForReader(r);
+                slot->serialRules = config_.applicationRules;
                 slots_.push_back(slot);
                 added.push_back(std::move(slot));
             }
@@ -209,6 +224,15 @@ void Module::refreshReaders()
     if (reaper_)
         for (const auto& s : added)
             reaper_->watch(s);
+}
+
+bool Module::readerUsed(const std::string& reader)
+{
+    if (config_.readerAllowed(reader)) return true;
+    std::scoped_lock lock(mutex_);
+    if (ignoredReaders_.insert(reader).second)
+        log::write(log::Level::calls, "reader '" + reader + "' ignored (reader_include / reader_exclude)");
+    return false;
 }
 
 std::vector<std::shared_ptr<Slot>> Module::slots(bool refresh)

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "card-drivers/registry.hpp"
@@ -78,6 +79,7 @@ public:
 
 private:
     void refreshReaders();
+    bool readerUsed(const std::string& reader); // config's reader filter; logs a reader it skips, once
     std::vector<std::pair<CK_SLOT_ID, SlotSnapshot>> observe(pcsc::Context& context,
                                                              std::vector<pcsc::ReaderState>& states);
     void registerWaiter(pcsc::Context* context, bool add);
@@ -94,7 +96,9 @@ private:
     ModuleMutex mutex_; // (4) slots_, sessions_; nothing but leaves (9-11) taken under it
     std::vector<std::shared_ptr<Slot>> slots_;
     std::map<CK_SESSION_HANDLE, SessionPtr> sessions_;
-    ModuleMutex contextMutex_; // (3) context_; held across PC/SC calls, never across card I/O
+    std::set<std::string> ignoredReaders_;      // filtered out by the config (logged once each)
+    std::atomic<std::size_t> listedReaders_{0}; // readers pcscd listed, filtered or not
+    ModuleMutex contextMutex_;                  // (3) context_; held across PC/SC calls, never across card I/O
     std::unique_ptr<pcsc::Context> context_;
     EventTracker events_; // (7) inside
     std::atomic<bool> finalizing_{false};

@@ -98,7 +98,9 @@ CK_SLOT_ID Module::waitForEvent()
                 st.acknowledge();
             pcsc::ReaderState pnp;
             pnp.reader = pcsc::kPnpReader;
-            pnp.currentState = static_cast<std::uint32_t>(states.size()) << 16;
+            // The count of every reader pcscd lists, also those the config
+            // filters out: with the filtered count pcscd would answer at once.
+            pnp.currentState = static_cast<std::uint32_t>(listedReaders_.load()) << 16;
             states.push_back(pnp);
             if (finalizing_) break;
             context->getStatusChange(states, pcsc::kInfinite);

@@ -131,6 +131,13 @@ void readOaepParams(const CK_MECHANISM& m, Operation& op)
 
 } // namespace
 
+bool cancelWithNullMechanism(std::optional<Operation>& slot, CK_MECHANISM_PTR mechanism) noexcept
+{
+    if (mechanism || !slot) return false;
+    slot.reset();
+    return true;
+}
+
 Operation startOperation(Session& session, OpKind kind, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE keyHandle)
 {
     if (mechanism == nullptr) failRv(CKR_ARGUMENTS_BAD);

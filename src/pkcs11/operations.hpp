@@ -21,6 +21,13 @@ Operation startOperation(Session& session, OpKind kind, CK_MECHANISM_PTR mechani
 std::optional<crypto::HashAlg> hashFromMechanism(CK_MECHANISM_TYPE type) noexcept;
 crypto::HashAlg mgf1FromCkg(CK_RSA_PKCS_MGF_TYPE mgf); // throws CKR_MECHANISM_PARAM_INVALID
 
+// PKCS#11 3.0 sections 5.9-5.13: C_*Init with pMechanism NULL_PTR ends the
+// active operation of its kind without a result (the Operation's buffers are
+// wiped as they are freed). Returns true when it did; with no operation
+// active a NULL mechanism stays CKR_ARGUMENTS_BAD, as before and as SoftHSM
+// answers, so a caller that passes NULL by mistake still hears of it.
+bool cancelWithNullMechanism(std::optional<Operation>& slot, CK_MECHANISM_PTR mechanism) noexcept;
+
 // The operation slot of a session for a kind.
 std::optional<Operation>& operationSlot(Session& session, OpKind kind);
 

@@ -83,6 +83,7 @@ void PcscChannel::beginTransaction()
 {
     ensureConnected();
     handle_->beginTransaction();
+    if (!featuresKnown_) queryFeatures();
 }
 
 void PcscChannel::endTransaction(bool reset)

@@ -9,10 +9,12 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "apdu/channel.hpp"
+#include "pcsc/part10.hpp"
 #include "pcsc/pcsc.hpp"
 
 namespace tessera::pkcs11 {
@@ -26,6 +28,12 @@ public:
     void endTransaction(bool reset) override;
     Bytes atr() const override { return atr_; }
     void setExtendedLength(bool on) override { options_.extendedLength = on; }
+    // PC/SC part 10 (pcsc_pinpad.cpp): the reader's features, asked once, in
+    // the first transaction (SCardControl fails while another client holds one).
+    bool hasPinPad() const override { return features_.pinPad(); }
+    bool hasPinPadChange() const override { return features_.modifyPinDirect != 0; }
+    apdu::Response pinPadVerify(const apdu::PinPadCommand& command) override;
+    apdu::Response pinPadChange(const apdu::PinPadCommand& command) override;
     // After SCARD_W_RESET_CARD: SCardReconnect (the same card, security state gone).
     void reconnect();
     // Idle: SCardDisconnect(SCARD_LEAVE_CARD); the next transaction connects again.
@@ -43,6 +51,8 @@ private:
     SensitiveBytes transmitRaw(ByteView command) override;
     void ensureConnected();
     void connect();
+    void queryFeatures();
+    apdu::Response pinPadSend(std::uint32_t code, const Bytes& structure, const char* what);
     pcsc::Context& context_;
     std::string reader_;
     std::uint16_t eventCounter_;
@@ -52,6 +62,10 @@ private:
     Bytes atr_;
     bool ownReset_ = false;      // we ended a transaction with SCARD_RESET_CARD
     bool outsideChange_ = false; // see takeOutsideChange(); under the slot's ioMutex
+    bool featuresKnown_ = false;
+    pcsc::ReaderFeatures features_;
+    std::optional<pcsc::PinProperties> pinProperties_;
+    pcsc::TlvProperties tlvProperties_; // the reader's own PIN length limits
 };
 
 } // namespace tessera::pkcs11

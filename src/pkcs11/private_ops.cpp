@@ -3,6 +3,7 @@
 
 #include "card-drivers/pin_rule.hpp"
 #include "pkcs11/key_admin.hpp"
+#include "pkcs11/keypad_login.hpp"
 #include "pkcs11/rv.hpp"
 
 namespace tessera::pkcs11 {
@@ -106,6 +107,8 @@ SensitiveBytes runKeyOperation(Module& module, Session& session, Operation& op, 
                                const CardOp& fn)
 {
     auto& token = session.token;
+    if (key.pinPolicy != drivers::PinPolicy::never && keypadLoggedIn(session))
+        return runKeypadOperation(module, session, op, key, fn);
     SecureBytes pin;
     bool needPin = key.pinPolicy != drivers::PinPolicy::never;
     bool fromCache = false;

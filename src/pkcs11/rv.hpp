@@ -19,8 +19,8 @@
 //     with CKF_DONT_BLOCK). tests/style/check_errors.sh enforces this.
 //  4. guarded() is the one place that turns exceptions into CK_RV, and it
 //     logs every call at the debug level (TESSERA_DEBUG=1, log::Level::calls)
-//     as "C_X = CKR_Y (n APDUs): cause", so every non-OK result that leaves an
-//     entry point is in the log with its cause.
+//     as "C_X(arguments) = CKR_Y (n APDUs): cause", so every non-OK result
+//     that leaves an entry point is in the log with its cause.
 #pragma once
 
 #include <algorithm>
@@ -28,9 +28,11 @@
 #include <exception>
 #include <new>
 #include <string>
+#include <utility>
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "pkcs11/call_trace.hpp"
 #include "pkcs11/pkcs11_api.hpp"
 
 namespace tessera::pkcs11 {
@@ -67,10 +69,12 @@ inline void copyCause(char (&to)[160], const char* what) noexcept
     to[n] = '\0';
 }
 
-// Runs body() and turns every exception into a CK_RV; logs the call.
+// Runs body() and turns every exception into a CK_RV; logs the call, with
+// its arguments when the entry point gave them (TESSERA_CALL, call_trace.hpp):
+//   "C_SignInit(hSession=1, pMechanism=CKM_ECDSA, hKey=7) = CKR_OK (1 APDUs)".
 // No exception ever leaves this function, and its error path allocates
 // nothing (bounded char buffers), so it cannot fail itself.
-template <typename Body> CK_RV guarded(const char* function, Body&& body) noexcept
+template <typename Body> CK_RV guardedCall(const char* function, const char* arguments, Body&& body) noexcept
 {
     CK_RV rv = CKR_GENERAL_ERROR;
     char cause[160] = "";
@@ -94,8 +98,9 @@ template <typename Body> CK_RV guarded(const char* function, Body&& body) noexce
         copyCause(cause, "unknown exception");
     }
     if (log::enabled(log::Level::calls)) {
-        char line[320];
-        int n = std::snprintf(line, sizeof line, "%s = %s", function, rvName(rv));
+        char line[800];
+        int n = arguments == nullptr ? std::snprintf(line, sizeof line, "%s = %s", function, rvName(rv))
+                                     : std::snprintf(line, sizeof line, "%s(%s) = %s", function, arguments, rvName(rv));
         if (auto apdus = log::apduCount(); apdus != 0 && n > 0)
             n += std::snprintf(line + std::min<std::size_t>(n, sizeof line),
                                sizeof line - std::min<std::size_t>(n, sizeof line), " (%zu APDUs)", apdus);
@@ -105,6 +110,16 @@ template <typename Body> CK_RV guarded(const char* function, Body&& body) noexce
         log::write(log::Level::calls, line);
     }
     return rv;
+}
+
+template <typename Body> CK_RV guarded(const char* function, Body&& body) noexcept
+{
+    return guardedCall(function, nullptr, std::forward<Body>(body));
+}
+
+template <typename Body> CK_RV guarded(const CallTrace& call, Body&& body) noexcept
+{
+    return guardedCall(call.function(), call.arguments(), std::forward<Body>(body));
 }
 
 } // namespace tessera::pkcs11

@@ -55,9 +55,14 @@ TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventC
         // Identity and PIN state only: C_GetTokenInfo needs no more, and
         // certificates are the bulk of a card's public data (issue 8).
         apdu::Transaction tx(*token->channel);
-        token->card = registry.recognise(*token->channel);
+        token->card = registry.recognise(*token->channel, application);
         if (!token->card) fail(Errc::tokenNotRecognized, "no driver recognises the card in " + reader_);
         token->model = token->card->readIdentity();
+        applySerialRule(registry, *token);
+        // PC/SC part 10: a PIN-pad reader makes the token's PIN a protected
+        // authentication path (the features were asked in this transaction).
+        token->readerPinPad = token->channel->hasPinPad();
+        token->model.userPin.pinPad = token->readerPinPad && token->card->pinPadUsable();
     }
     if (token->model.keysRead) buildObjects(*token);
     log::write(log::Level::calls, "token '" + token->model.label + "' read from " + reader_);
@@ -66,6 +71,26 @@ TokenPtr Slot::loadToken(const drivers::Registry& registry, std::uint16_t eventC
     std::scoped_lock lock(stateMutex);
     token_ = token;
     return token;
+}
+
+// A rule matching the card's serial (as the application chosen so far
+// reports it) outranks the reader's choice: one slot holds one token, so a
+// card with several applications serves the one the configuration names.
+void Slot::applySerialRule(const drivers::Registry& registry, Token& token)
+{
+    const std::string want = matchApplication(serialRules, token.model.serial);
+    if (want.empty() || drivers::sameDriverName(want, token.card->driverName())) return;
+    auto other = registry.probeOnly(*token.channel, want);
+    if (!other) {
+        log::write(log::Level::calls, "card " + token.model.serial + " in " + reader_ + ": configured for " + want +
+                                          ", which it does not have; serving " + token.card->driverName());
+        token.card->select(); // the failed probe may have deselected it
+        return;
+    }
+    log::write(log::Level::calls, "card " + token.model.serial + " in " + reader_ + ": serving " + other->driverName() +
+                                      " (application rule for its serial)");
+    token.card = std::move(other);
+    token.model = token.card->readIdentity();
 }
 
 // Caller holds stateMutex, or the token is not published yet.

@@ -16,6 +16,7 @@
 #include "card-drivers/registry.hpp"
 #include "common/secure_bytes.hpp"
 #include "pcsc/pcsc.hpp"
+#include "pkcs11/config.hpp"
 #include "pkcs11/idle_reaper.hpp"
 #include "pkcs11/locking.hpp"
 #include "pkcs11/object.hpp"
@@ -41,6 +42,7 @@ struct Token {
     drivers::TokenModel model;
     std::function<CK_OBJECT_HANDLE()> nextHandle; // numbers the objects when they are built
     std::uint16_t eventCounter = 0;               // pcscd's event counter when the token was read
+    bool readerPinPad = false;                    // the reader has VERIFY_PIN_DIRECT (set at load)
     std::atomic<bool> gone{false};                // card removed: sessions on this token end
     std::atomic<std::chrono::steady_clock::time_point> lastUse{std::chrono::steady_clock::now()};
 
@@ -49,9 +51,10 @@ struct Token {
     SecureBytes userPin;
     bool soLoggedIn = false; // CKU_SO (OpenPGP PW3); exclusive with the user login
     SecureBytes soPin;
+    bool keypadLogin = false; // the user logged in on the reader's keypad: no PIN cached (keypad_login.hpp)
     void logout()
     {
-        userLoggedIn = soLoggedIn = false;
+        userLoggedIn = soLoggedIn = keypadLogin = false;
         userPin.clear();
         soPin.clear();
     }
@@ -121,12 +124,18 @@ public:
     std::weak_ptr<IdleReaper> reaper;
     // Set once by the module (before the slot is published); nullptr = cache off.
     std::shared_ptr<const TokenCache> cache;
+    // Set once by the module (before the slot is published): the application
+    // a card with several serves (config.hpp): by reader name or the global
+    // choice ("" = ATR order), and the rules to try on the card's serial.
+    std::string application;
+    std::vector<ApplicationRule> serialRules;
 
     ModuleMutex ioMutex;    // card I/O and token (re)load
     ModuleMutex stateMutex; // token pointer and login state; never held across card I/O
 
 private:
     void checkUsable(const TokenPtr& token);
+    void applySerialRule(const drivers::Registry& registry, Token& token);
     void buildObjects(Token& token);
     void replaceKeys(Token& token, std::vector<drivers::CardKey> keys);
     void handleCardError(const TokenPtr& token, const Error& e);

@@ -37,7 +37,7 @@ session.logout()
 session.closeSession()
 print("signed", count)
 PY
-    grep -E 'C_Sign(Init)? = ' "$work/loop.log" >"$work/loop.sign.log" || true
+    grep -E 'C_Sign(Init)?\(.*\) = ' "$work/loop.log" >"$work/loop.sign.log" || true
     apdus "$work/loop.sign.log" >"$work/loop.n"
     echo "# loop: $(cat "$work/loop.n") APDUs for $count signatures"
 }

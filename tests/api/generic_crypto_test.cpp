@@ -24,8 +24,42 @@ TEST_F(Generic, SignWithoutInitAndInitTwice)
     len = sizeof sig;
     ASSERT_RV(CKR_OK, f->C_Sign(s, data.data(), data.size(), sig, &len));
     EXPECT_TRUE(ossl::verifyRsaPkcs1(certKey.get(), "SHA256", data, Bytes(sig, sig + len))) << ossl::lastError();
-    // 5.2: NULL mechanism is ARGUMENTS_BAD.
+    // 5.2: NULL mechanism with no operation active is ARGUMENTS_BAD.
     EXPECT_RV(CKR_ARGUMENTS_BAD, f->C_SignInit(s, nullptr, key));
+}
+
+TEST_F(Generic, InitWithNullMechanismEndsTheActiveOperation)
+{
+    ASSERT_NO_FATAL_FAILURE(needRsaKey());
+    if (IsSkipped()) return;
+    Bytes data = toBytes("abandoned");
+    CK_MECHANISM mech = {CKM_SHA256_RSA_PKCS, nullptr, 0};
+    ASSERT_RV(CKR_OK, f->C_SignInit(s, &mech, key));
+    ASSERT_RV(CKR_OK, f->C_SignUpdate(s, data.data(), data.size()));
+    CK_BYTE sig[512];
+    CK_ULONG len = sizeof sig;
+    if (moduleKind() == ModuleKind::softhsm) {
+        // SoftHSM 2.6 predates the 3.0 rule: NULL is ARGUMENTS_BAD and the
+        // operation stays active.
+        EXPECT_RV(CKR_ARGUMENTS_BAD, f->C_SignInit(s, nullptr, key));
+        EXPECT_RV(CKR_OK, f->C_SignFinal(s, sig, &len));
+        return;
+    }
+    // PKCS#11 3.0 section 5.11: C_SignInit(NULL_PTR) ends the active signing.
+    ASSERT_RV(CKR_OK, f->C_SignInit(s, nullptr, key));
+    EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED, f->C_SignFinal(s, sig, &len));
+    // A new operation starts normally afterwards.
+    ASSERT_RV(CKR_OK, f->C_SignInit(s, &mech, key));
+    len = sizeof sig;
+    ASSERT_RV(CKR_OK, f->C_Sign(s, data.data(), data.size(), sig, &len));
+    // The same for a digest.
+    CK_MECHANISM sha = {CKM_SHA256, nullptr, 0};
+    ASSERT_RV(CKR_OK, f->C_DigestInit(s, &sha));
+    ASSERT_RV(CKR_OK, f->C_DigestInit(s, nullptr));
+    CK_BYTE digest[64];
+    CK_ULONG dlen = sizeof digest;
+    EXPECT_RV(CKR_OPERATION_NOT_INITIALIZED, f->C_DigestFinal(s, digest, &dlen));
+    EXPECT_RV(CKR_ARGUMENTS_BAD, f->C_DigestInit(s, nullptr));
 }
 
 TEST_F(Generic, SignLengthQueryAndBufferTooSmall)

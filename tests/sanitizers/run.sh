@@ -36,7 +36,8 @@ case $kind in
         opt=-O0 # ASan+UBSan at -O1 triples the compile time of the gtest files
         targets=(tessera-pkcs11 tessera-vcard tessera_api_tests tessera_threads_test
                  tessera_apdu_tests tessera_pcsc_tests tessera_piv_tests tessera_openpgp_tests
-                 tessera_module_tests tessera_crypto_tests tessera_vcard_tests tessera_core_tests)
+                 tessera_module_tests tessera_crypto_tests tessera_vcard_tests tessera_core_tests
+                 tessera_common_tests tessera_pcsc_fake_tests tessera_reader_events_tests tessera_pinentry_tests)
         ;;
     tsan)
         build=${TESSERA_TSAN_BUILD_DIR:-$root/build-tsan}
@@ -91,8 +92,10 @@ run_logged() {
 
 if [ "$kind" = asan ]; then
     step "unit tests (leak checking on)"
-    for t in apdu pcsc piv openpgp module crypto vcard core; do
-        exe=$(find "$build/tests/unit" -name "tessera_${t}_tests" -type f -perm -u+x | head -1)
+    # Every gtest binary of tests/unit and tests/events (the fake pcsc-lite
+    # ones too: CardHandle, the page cache, the reader-event thread).
+    for t in apdu pcsc pcsc_fake piv openpgp module crypto vcard core common reader_events pinentry; do
+        exe=$(find "$build/tests/unit" "$build/tests/events" -name "tessera_${t}_tests" -type f -perm -u+x | head -1)
         [ -n "$exe" ] || { echo "FAIL: tessera_${t}_tests not built" >&2; status=1; continue; }
         run_logged "tessera_${t}_tests" "$exe" --gtest_brief=1
     done

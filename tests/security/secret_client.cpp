@@ -1,5 +1,6 @@
 // The PKCS#11 client of the secret-leak tests (dlopen of $TESSERA_MODULE, the
 // sandbox's PIV card): "dump" pauses at each phase for pin_coredump.sh's gcore,
+// "dump-pinentry" the same with the PIN from pinentry (pinentry_coredump.sh),
 // "session SECRETS" runs log_no_secrets.sh's session. PINs come on stdin via
 // read(2) into buffers wiped after use, so any copy a dump shows is the module's.
 #include <unistd.h>
@@ -137,6 +138,31 @@ int dumpMode()
     return 0;
 }
 
+// pin_source = pinentry (pinentry_coredump.sh): the client never has the PIN;
+// C_Login(NULL) makes the module ask the scripted pinentry.
+int pinentryDumpMode()
+{
+    allowAnyTracer();
+    std::string reversed = "yranac-pmud-aresset";
+    std::string* canary = new std::string(reversed.rbegin(), reversed.rend());
+    loadModule();
+    check(f->C_Initialize(nullptr), "C_Initialize");
+    CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+    check(f->C_OpenSession(pivSlot(), CKF_SERIAL_SESSION, nullptr, nullptr, &s), "C_OpenSession");
+    check(f->C_Login(s, CKU_USER, nullptr, 0), "C_Login with a NULL PIN (pinentry)");
+    sign(s);
+    decrypt(s);
+    derive(s);
+    sign(s);
+    pause("logged-in");
+    check(f->C_Logout(s), "C_Logout");
+    pause("logged-out");
+    check(f->C_Finalize(nullptr), "C_Finalize");
+    pause("finalized");
+    delete canary;
+    return 0;
+}
+
 int sessionMode(const char* secretsPath)
 {
     loadModule();
@@ -174,7 +200,8 @@ int sessionMode(const char* secretsPath)
 int main(int argc, char** argv)
 {
     if (argc >= 2 && std::strcmp(argv[1], "dump") == 0) return dumpMode();
+    if (argc >= 2 && std::strcmp(argv[1], "dump-pinentry") == 0) return pinentryDumpMode();
     if (argc >= 3 && std::strcmp(argv[1], "session") == 0) return sessionMode(argv[2]);
-    std::fprintf(stderr, "usage: secret_client dump | session SECRETS-FILE\n");
+    std::fprintf(stderr, "usage: secret_client dump | dump-pinentry | session SECRETS-FILE\n");
     return 2;
 }

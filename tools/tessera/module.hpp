@@ -54,6 +54,9 @@ enum ExitCode : int {
 };
 
 int runStatus(const LoadedModule& module, bool verbose);
+// The applications (PIV, OpenPGP) the card in a slot's reader answers a
+// SELECT for, asked over PC/SC (applications.cpp); `served` is asked last.
+std::vector<std::string> cardApplications(const std::string& slotDescription, const std::string& served);
 int runDoctor(const std::string& modulePath);
 
 } // namespace tessera::cli

@@ -1,5 +1,6 @@
 // `tessera status`: every slot the module offers, the token in it and its
-// objects, through plain PKCS#11 calls (what an application would see).
+// objects, through plain PKCS#11 calls (what an application would see), and
+// the applications the card carries besides the one served (applications.cpp).
 // The exact number of PIN tries is not part of PKCS#11; the token flags say
 // "all", "fewer than all", "one" or "none" left, and that is what we print.
 #include <cstdio>
@@ -136,6 +137,18 @@ bool printSlot(const LoadedModule& m, CK_SLOT_ID slot, bool verbose)
     }
     std::printf("  token: %s\n", fieldString(ti.label, sizeof ti.label).c_str());
     std::printf("  application: %s\n", application(ti));
+    // One slot per reader holds one token: a card with several applications
+    // serves the one the configuration names (README, "Cards with several
+    // applications"); the others are listed so the user knows they exist.
+    const auto apps = cardApplications(fieldString(si.slotDescription, sizeof si.slotDescription), application(ti));
+    std::string list;
+    for (const auto& a : apps)
+        list += (list.empty() ? "" : ", ") + a;
+    if (apps.size() > 1)
+        std::printf("  card applications: %s (serving %s; `application` in tessera.conf chooses)\n", list.c_str(),
+                    application(ti));
+    else if (!apps.empty())
+        std::printf("  card applications: %s\n", list.c_str());
     std::printf("  card: %s %s, serial %s\n", fieldString(ti.manufacturerID, sizeof ti.manufacturerID).c_str(),
                 fieldString(ti.model, sizeof ti.model).c_str(),
                 fieldString(ti.serialNumber, sizeof ti.serialNumber).c_str());

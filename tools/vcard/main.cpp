@@ -14,6 +14,7 @@
 
 #include "hostile_card.hpp"
 #include "hostile_modes.hpp"
+#include "multi_app_card.hpp"
 #include "openpgp_card.hpp"
 #include "openpgp_persistence.hpp"
 #include "openpgp_provisioning.hpp"
@@ -36,6 +37,8 @@ constexpr const char* kUsage =
     "  provision ... --hostile MODE   (or --profile hostile-MODE): a card that corrupts answers;\n"
     "                                 MODE: see tools/vcard/hostile_modes.hpp\n"
     "  tessera-vcard serve --state FILE [--host 127.0.0.1] --port PORT [--trace]\n"
+    "                      [--openpgp-state FILE2]   (a PIV card that also carries the OpenPGP\n"
+    "                                                 application of FILE2, as a YubiKey does)\n"
     "  tessera-vcard fingerprints --state FILE   (OpenPGP: stored vs computed v4 fingerprints)\n";
 
 int usage(const std::string& why)
@@ -139,11 +142,24 @@ int provision(const std::vector<std::string>& args)
     return 0;
 }
 
+// A PIV card (the --state file) that also carries an OpenPGP application.
+int serveMultiApp(const ServeOptions& s, const std::string& openPgpPath, bool hostile)
+{
+    if (hostile) return usage("--openpgp-state does not combine with a hostile card");
+    if (isOpenPgpStateFile(s.statePath) || !isOpenPgpStateFile(openPgpPath))
+        return usage("--openpgp-state needs a PIV --state and an OpenPGP state FILE2");
+    PivCard piv(loadState(s.statePath));
+    OpenPgpCard openpgp(loadOpenPgpState(openPgpPath));
+    MultiAppCard card(piv, openpgp, openPgpPath);
+    return serveCard(s, card);
+}
+
 int serveCommand(const std::vector<std::string>& args)
 {
     auto o = parseOptions(args, {"trace"});
     for (const auto& [k, v] : o)
-        if (k != "state" && k != "host" && k != "port" && k != "trace") return usage("unknown option --" + k);
+        if (k != "state" && k != "host" && k != "port" && k != "trace" && k != "openpgp-state")
+            return usage("unknown option --" + k);
     ServeOptions s;
     s.statePath = o["state"];
     if (s.statePath.empty()) return usage("serve needs --state FILE");
@@ -155,6 +171,7 @@ int serveCommand(const std::vector<std::string>& args)
     s.latency = LatencyModel::fromEnvironment(); // TESSERA_VCARD_LATENCY=usb-token (bench/README.md)
     if (s.latency.enabled) std::fprintf(stderr, "tessera-vcard: latency model usb-token\n");
     auto hostile = readHostileMarker(s.statePath);
+    if (o.count("openpgp-state")) return serveMultiApp(s, o["openpgp-state"], hostile.has_value());
     if (isOpenPgpStateFile(s.statePath)) {
         OpenPgpCard card(loadOpenPgpState(s.statePath));
         if (!hostile) return serveCard(s, card);

@@ -68,6 +68,14 @@ public:
     void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) override;
     bool resetPinState(std::uint8_t pinReference) override;
     void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) override;
+    bool pinPadUsable() const override { return !quirks_.kdf; }
+    void verifyPinOnPad(std::uint8_t pinReference) override;
+    void changePinOnPad(std::uint8_t pinReference) override;
+
+    // openpgp_management.cpp: CKU_SO is PW3
+    void verifyAdministrator(const SecureBytes& credential) override;
+    void unblockPin(const SecureBytes& credential, const SecureBytes& newPin) override;
+    CardKey generateKeyPair(const SecureBytes& credential, ByteView id, KeyAlgorithm algorithm, unsigned bits) override;
 
     Bytes sign(const CardKey& key, ByteView input) override;
     SensitiveBytes decrypt(const CardKey& key, ByteView input) override;
@@ -86,9 +94,16 @@ private:
     std::optional<Bytes> readCertificate(const KeySlot& slot);
     void endCertificateSelection();
 
+    // openpgp_management.cpp
+    void describeAdministration(TokenModel& token) const;
+    Bytes attributesFor(const KeySlot& slot, KeyAlgorithm algorithm, unsigned bits) const;
+    KeyAttributes setAttributes(const KeySlot& slot, KeyAlgorithm algorithm, unsigned bits);
+
     // openpgp_pin.cpp
     SecureBytes pinValue(PasswordKind kind, const SecureBytes& pin) const;
     void checkPinLength(PasswordKind kind, const SecureBytes& pin) const;
+    void checkVerifyAnswer(std::uint8_t pinReference, std::uint16_t sw, const char* context);
+    apdu::PinPadCommand pinPadCommand(std::uint8_t pinReference, apdu::Command apduTemplate) const;
 
     // openpgp_crypto.cpp
     std::uint32_t responseLe() const;

@@ -3,13 +3,10 @@
 #include "card-drivers/openpgp/openpgp_commands.hpp"
 
 #include "apdu/tlv.hpp"
+#include "card-drivers/iso7816/iso7816_data.hpp"
 #include "card-drivers/openpgp/openpgp_objects.hpp"
 
 namespace tessera::drivers::openpgp {
-
-namespace {
-
-} // namespace
 
 // Section 7.2.1: SELECT, P1 04 (by DF name), P2 00.
 apdu::Command selectCommand()
@@ -46,6 +43,29 @@ apdu::Command readPublicKeyCommand(std::uint8_t crt, std::uint32_t le)
     apdu::Command c = apdu::Command::header(0x47, 0x81, 0x00);
     c.data = apdu::tlv(crt, ByteView{});
     c.le = le;
+    return c;
+}
+
+// Section 7.2.14: P1 80 generates; data is the CRT with no content.
+apdu::Command generateKeyCommand(std::uint8_t crt, std::uint32_t le)
+{
+    apdu::Command c = iso7816::generateKeyPairCommand(0x80, 0x00, apdu::tlv(crt, ByteView{}));
+    c.le = le;
+    return c;
+}
+
+// Section 7.2.8: PUT DATA 00 DA with the tag in P1-P2.
+apdu::Command putDataCommand(std::uint32_t tag, Bytes value)
+{
+    return iso7816::putDataCommand(iso7816::kInsPutDataSimple, static_cast<std::uint8_t>((tag >> 8) & 0xFF),
+                                   static_cast<std::uint8_t>(tag & 0xFF), std::move(value));
+}
+
+// Section 7.2.8: PUT DATA 00 DB 3F FF with the extended header list 4D.
+apdu::Command importKeyCommand(Bytes extendedHeaderList)
+{
+    apdu::Command c = iso7816::putDataCommand(iso7816::kInsPutDataBer, 0x3F, 0xFF, std::move(extendedHeaderList));
+    c.sensitive = true;
     return c;
 }
 

@@ -25,6 +25,14 @@ apdu::Command selectDataCommand(std::uint8_t occurrence, bool lengthPrefix);
 // Section 7.2.14 GENERATE ASYMMETRIC KEY PAIR, P1 81: read the public key of
 // the key named by its control reference template (B6, B8, A4).
 apdu::Command readPublicKeyCommand(std::uint8_t crt, std::uint32_t le);
+// Section 7.2.14 GENERATE ASYMMETRIC KEY PAIR, P1 80: generate the key of
+// the CRT (needs PW3); the answer is the new public key (7F49).
+apdu::Command generateKeyCommand(std::uint8_t crt, std::uint32_t le);
+// Section 7.2.8 PUT DATA, INS DA: P1-P2 the tag, the value as the data field.
+apdu::Command putDataCommand(std::uint32_t tag, Bytes value);
+// Section 7.2.8 PUT DATA, INS DB 3F FF: an extended header list (key import,
+// section 4.4.3.12); marked sensitive, it carries the private key.
+apdu::Command importKeyCommand(Bytes extendedHeaderList);
 // Section 7.2.10 PSO: COMPUTE DIGITAL SIGNATURE: 00 2A 9E 9A input.
 apdu::Command computeSignatureCommand(ByteView input, std::uint32_t le);
 // Section 7.2.13 INTERNAL AUTHENTICATE: 00 88 00 00 input.

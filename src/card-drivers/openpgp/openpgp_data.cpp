@@ -75,7 +75,10 @@ void parseDiscretionary(ByteView dos, ApplicationData& data)
 {
     if (auto c0 = topLevel(dos, kExtendedCapabilitiesTag)) data.extended = parseExtendedCapabilities(c0->value);
     for (std::size_t i = 0; i < kKeySlots.size(); ++i) {
-        if (auto attr = topLevel(dos, kKeySlots[i].attributesTag)) data.attributes[i] = parseKeyAttributes(attr->value);
+        if (auto attr = topLevel(dos, kKeySlots[i].attributesTag)) {
+            data.attributes[i] = parseKeyAttributes(attr->value);
+            data.rawAttributes[i].assign(attr->value.begin(), attr->value.end());
+        }
     }
     auto c4 = topLevel(dos, kPwStatusTag);
     if (!c4) malformed("application data without PW status (C4)");

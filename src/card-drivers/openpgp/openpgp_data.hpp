@@ -89,6 +89,7 @@ struct ApplicationData {
     std::optional<ExtendedLengthInfo> extendedLength;
     ExtendedCapabilities extended;
     std::array<std::optional<KeyAttributes>, 3> attributes; // sig, dec, aut
+    std::array<Bytes, 3> rawAttributes;                     // C1-C3 as the card gave them
     PwStatus pwStatus;
     std::array<Bytes, 3> fingerprints; // 20 bytes each
     std::array<KeyStatus, 3> keyStatus{KeyStatus::unknown, KeyStatus::unknown, KeyStatus::unknown};

@@ -87,16 +87,54 @@ PinInfo OpenPgpCard::readPinInfo(std::uint8_t pinReference)
 void OpenPgpCard::verifyPin(std::uint8_t pinReference, const SecureBytes& pin)
 {
     const std::uint16_t sw = iso7816::sendVerify(channel_, pinReference, pinValue(kindOf(pinReference), pin).view());
+    checkVerifyAnswer(pinReference, sw, "OpenPGP VERIFY");
+}
+
+void OpenPgpCard::checkVerifyAnswer(std::uint8_t pinReference, std::uint16_t sw, const char* context)
+{
     if (sw == kSwSecurityStatus) {
         int tries = -1;
         try {
             tries = readPinInfo(pinReference).triesLeft;
         } catch (const Error&) {
         }
-        if (tries == 0) throw Error(Errc::pinLocked, "OpenPGP VERIFY: PIN blocked");
-        throw Error(Errc::pinIncorrect, "OpenPGP VERIFY: wrong PIN", tries);
+        if (tries == 0) throw Error(Errc::pinLocked, std::string(context) + ": PIN blocked");
+        throw Error(Errc::pinIncorrect, std::string(context) + ": wrong PIN", tries);
     }
-    iso7816::checkVerifyStatus(sw, "OpenPGP VERIFY");
+    iso7816::checkVerifyStatus(sw, context);
+}
+
+// Section 4.3.1: PINs are UTF-8 strings of their own length (keypad digits
+// are ASCII); the reader sets Lc. A KDF-DO (section 4.3.2) makes the card
+// want the host's hash of the PIN, which a keypad cannot give.
+apdu::PinPadCommand OpenPgpCard::pinPadCommand(std::uint8_t pinReference, apdu::Command apduTemplate) const
+{
+    if (quirks_.kdf)
+        throw Error(Errc::unsupported, "OpenPGP card with a KDF-DO: the host must hash the PIN, so it cannot come "
+                                       "from a PIN pad; give the PIN to the application instead");
+    apdu::PinPadCommand c;
+    c.apduTemplate = std::move(apduTemplate);
+    c.blockSize = 0;
+    const bool pw3 = pinReference == kPw3;
+    c.minDigits = static_cast<std::uint8_t>(pw3 ? kPw3MinLength : kPw1MinLength);
+    std::size_t max = pw3 ? data_.pwStatus.maxLengthPw3 : data_.pwStatus.maxLengthPw1;
+    c.maxDigits = static_cast<std::uint8_t>(max == 0 || max > 127 ? 127 : max);
+    return c;
+}
+
+// Section 7.2.2 VERIFY with the PIN from the reader's keypad.
+void OpenPgpCard::verifyPinOnPad(std::uint8_t pinReference)
+{
+    apdu::Response r = channel_.pinPadVerify(pinPadCommand(pinReference, iso7816::verifyStatusCommand(pinReference)));
+    checkVerifyAnswer(pinReference, r.sw, "OpenPGP VERIFY (PIN pad)");
+}
+
+// Section 7.2.3 CHANGE REFERENCE DATA: current || new, each of its own length.
+void OpenPgpCard::changePinOnPad(std::uint8_t pinReference)
+{
+    apdu::Command t = apdu::Command::header(0x24, 0x00, changeReference(pinReference));
+    apdu::Response r = channel_.pinPadChange(pinPadCommand(pinReference, std::move(t)));
+    apdu::throwIfError(r.sw, "OpenPGP CHANGE REFERENCE DATA (PIN pad)");
 }
 
 // Section 7.2.2, P1 = FF: "the access status of the password is set to not verified".

@@ -92,6 +92,7 @@ TokenModel OpenPgpCard::readIdentity()
     admin.minLength = kPw3MinLength;
     admin.maxLength = data_.pwStatus.maxLengthPw3;
     token.soPin = admin;
+    describeAdministration(token);
     token.keysRead = false;
     return token;
 }

@@ -46,6 +46,9 @@ public:
     void verifyPin(std::uint8_t pinReference, const SecureBytes& pin) override;
     bool resetPinState(std::uint8_t pinReference) override;
     void changePin(std::uint8_t pinReference, const SecureBytes& oldPin, const SecureBytes& newPin) override;
+    bool pinPadUsable() const override { return true; }
+    void verifyPinOnPad(std::uint8_t pinReference) override;
+    void changePinOnPad(std::uint8_t pinReference) override;
 
     // piv_admin.cpp: the card administrator (piv_management.hpp)
     void verifyAdministrator(const SecureBytes& credential) override;

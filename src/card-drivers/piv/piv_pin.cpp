@@ -50,4 +50,40 @@ void PivCard::changePin(std::uint8_t pinReference, const SecureBytes& oldPin, co
     apdu::throwIfError(r.sw, "PIV CHANGE REFERENCE DATA");
 }
 
+namespace {
+
+// Section 3.2.1: 6 to 8 ASCII digits padded with FF to 8 bytes: the
+// template's data is the padding; the reader writes the digits over it.
+apdu::PinPadCommand padCommand(apdu::Command apduTemplate)
+{
+    apdu::PinPadCommand c;
+    c.apduTemplate = std::move(apduTemplate);
+    c.apduTemplate.sensitive = false; // padding only
+    c.blockSize = 8;
+    c.minDigits = 6;
+    c.maxDigits = 8;
+    return c;
+}
+
+} // namespace
+
+// Section 3.2.1 VERIFY with the PIN from the reader's keypad.
+void PivCard::verifyPinOnPad(std::uint8_t pinReference)
+{
+    const Bytes padding(8, 0xFF);
+    apdu::Response r = channel_.pinPadVerify(padCommand(iso7816::verifyCommand(pinReference, padding)));
+    iso7816::checkVerifyStatus(r.sw, "PIV VERIFY (PIN pad)");
+}
+
+// Section 3.2.2 CHANGE REFERENCE DATA: two padded blocks, current at 0, new at 8.
+void PivCard::changePinOnPad(std::uint8_t pinReference)
+{
+    const Bytes padding(8, 0xFF);
+    apdu::PinPadCommand c = padCommand(iso7816::changeReferenceDataCommand(pinReference, padding, padding));
+    c.offsetOld = 0;
+    c.offsetNew = 8;
+    apdu::Response r = channel_.pinPadChange(c);
+    apdu::throwIfError(r.sw, "PIV CHANGE REFERENCE DATA (PIN pad)");
+}
+
 } // namespace tessera::drivers::piv

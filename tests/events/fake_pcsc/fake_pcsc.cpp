@@ -560,4 +560,16 @@ LONG SCardStatus(SCARDHANDLE hCard, LPSTR, LPDWORD pcchReaderLen, LPDWORD pdwSta
     return SCARD_S_SUCCESS;
 }
 
+// The fake readers have no PC/SC part 10 features (no PIN pad), as vpcd's.
+LONG SCardControl(SCARDHANDLE hCard, DWORD, LPCVOID, DWORD, LPVOID, DWORD, LPDWORD pdwBytesReturned)
+{
+    State& s = state();
+    std::scoped_lock lock(s.mutex);
+    count(s, "SCardControl");
+    Handle* h = nullptr;
+    if (LONG rv = checkHandle(s, hCard, &h); rv != SCARD_S_SUCCESS) return rv;
+    if (pdwBytesReturned != nullptr) *pdwBytesReturned = 0;
+    return SCARD_E_UNSUPPORTED_FEATURE;
+}
+
 } // extern "C"

@@ -10,6 +10,7 @@
 #include "card-drivers/openpgp/openpgp_kdf.hpp"
 #include "card-drivers/pin_rule.hpp"
 #include "common/error.hpp"
+#include "keypad_channel.hpp"
 #include "openpgp_test_support.hpp"
 #include "replay_channel.hpp"
 
@@ -292,4 +293,38 @@ TEST_F(OpenPgpPinTest, UnconfirmedResetAsksAgainNextTime)
     ch.expect("0020FF82", "9000");
     ch.expect("00200082", "63C3");
     EXPECT_TRUE(card->resetPinState(0x82));
+}
+
+// Issue 10, a PIN-pad reader: VERIFY with no data as the template (the
+// reader appends the typed PIN and sets Lc, section 4.3.1: a PIN is its own
+// length), PW1's limits from C4, the card's 6982 read as a wrong PIN; a
+// KDF-DO card refuses the keypad with a clear error.
+TEST_F(OpenPgpPinTest, KeypadVerifyIsVariableLength)
+{
+    tessera::test::KeypadChannel pad;
+    auto c = pgp::probeCard(pad, shortCard());
+    EXPECT_TRUE(c->pinPadUsable());
+    pad.answer(0x9000);
+    c->verifyPinOnPad(0x82);
+    ASSERT_EQ(pad.calls().size(), 1u);
+    EXPECT_EQ(pad.calls()[0].templateHex, "00200082");
+    EXPECT_EQ(pad.calls()[0].command.blockSize, 0);
+    EXPECT_EQ(pad.calls()[0].command.minDigits, 6);
+    EXPECT_EQ(pad.calls()[0].command.maxDigits, 0x20) << "PW1's maximum from C4";
+    pad.answer(0x9000);
+    c->changePinOnPad(0x82);
+    EXPECT_EQ(pad.calls()[1].templateHex, "00240081") << "PW1 is changed as 81";
+    pad.answer(0x63C1);
+    EXPECT_EQ(expectError([&] { c->verifyPinOnPad(0x82); }).retriesLeft(), 1);
+}
+
+TEST_F(OpenPgpPinTest, KdfCardRefusesTheKeypad)
+{
+    tessera::test::KeypadChannel pad;
+    auto c = pgp::probeCard(pad, shortCard("71 00 0000 0800 00FF 00 00"), kdfDo() + "9000");
+    EXPECT_FALSE(c->pinPadUsable());
+    Error e = expectError([&] { c->verifyPinOnPad(0x82); });
+    EXPECT_EQ(e.code(), Errc::unsupported);
+    EXPECT_NE(std::string(e.what()).find("KDF"), std::string::npos);
+    EXPECT_TRUE(pad.calls().empty());
 }

@@ -414,3 +414,45 @@ TEST_F(OpenPgpTokenTest, KnownOpenPgpAtrSkipsThePivProbe)
     ASSERT_NE(card, nullptr);
     EXPECT_EQ(card->driverName(), "OpenPGP");
 }
+
+// Issue 11, cards with several applications: the configured application
+// (config.hpp `application`) is probed first, before the ATR's hint, so a
+// YubiKey (whose ATR points at PIV) serves OpenPGP when asked to.
+TEST_F(OpenPgpTokenTest, PreferredApplicationIsProbedBeforeTheAtrHint)
+{
+    Registry registry;
+    registerBuiltinDrivers(registry);
+    ch.setAtr(fromHex("3BFD1300008131FE158073C021C057597562694B657940")); // YubiKey: hints PIV
+    ch.expect(pgp::kSelectCmd, pgp::kSelectOk);                           // no PIV SELECT first
+    ch.expect(pgp::getDataHex(0x6E), pgp::ok(pgp::applicationData(spec34())));
+    ch.expect(pgp::getDataHex(0xF9), "6A88");
+    auto card = registry.recognise(ch, "openpgp");
+    ASSERT_NE(card, nullptr);
+    EXPECT_EQ(card->driverName(), "OpenPGP");
+}
+
+// A card without the preferred application serves the one it has.
+TEST_F(OpenPgpTokenTest, PreferredApplicationMissingFallsBackToTheOther)
+{
+    Registry registry;
+    registerBuiltinDrivers(registry);
+    ch.setAtr(fromHex("3BDA18FF81B1FE751F030031F573C001600090001C"));
+    ch.expect("00A4040009A00000030800001000 00", "6A82"); // preferred PIV: refused
+    ch.expect(pgp::kSelectCmd, pgp::kSelectOk);
+    ch.expect(pgp::getDataHex(0x6E), pgp::ok(pgp::applicationData(spec34())));
+    ch.expect(pgp::getDataHex(0xF9), "6A88");
+    auto card = registry.recognise(ch, "PIV");
+    ASSERT_NE(card, nullptr);
+    EXPECT_EQ(card->driverName(), "OpenPGP");
+}
+
+TEST_F(OpenPgpTokenTest, ProbeOnlyTriesThatDriverAlone)
+{
+    Registry registry;
+    registerBuiltinDrivers(registry);
+    ch.expect("00A4040009A00000030800001000 00", "6A82");
+    EXPECT_EQ(registry.probeOnly(ch, "piv"), nullptr); // and no OpenPGP SELECT after it
+    EXPECT_EQ(registry.probeOnly(ch, "nosuchdriver"), nullptr);
+    EXPECT_TRUE(drivers::sameDriverName("openpgp", "OpenPGP"));
+    EXPECT_FALSE(drivers::sameDriverName("openpg", "OpenPGP"));
+}
