@@ -90,7 +90,17 @@ void PcscChannel::endTransaction(bool reset)
 {
     if (!connected_) return;
     handle_->endTransaction(reset ? pcsc::Disposition::reset : pcsc::Disposition::leave);
-    if (reset) ownReset_ = true;
+    if (!reset) return;
+    // pcscd reports our own reset to our handle too. Reconnecting at once (no
+    // APDU) means a later SCARD_W_RESET_CARD is someone else's; if that
+    // fails, the next call meets the reset and reconnect() knows it was ours.
+    ownReset_ = true;
+    try {
+        handle_->reconnect(pcsc::Disposition::leave);
+        atr_ = handle_->atr();
+        ownReset_ = false;
+    } catch (const Error&) {
+    }
 }
 
 void PcscChannel::reconnect()
@@ -108,7 +118,12 @@ void PcscChannel::reconnect()
 
 void PcscChannel::probeReset()
 {
-    if (!connected_) return; // the next transaction connects again, and says so
+    if (!connected_) {
+        // Released while idle: anyone may have written meanwhile, with or
+        // without a reset we could see. ensureConnected() says so.
+        ensureConnected();
+        return;
+    }
     try {
         (void)handle_->atr(); // SCardStatus: SCARD_W_RESET_CARD after a reset
     } catch (const Error& e) {

@@ -40,7 +40,8 @@ public:
     void release();
     bool connected() const { return connected_; }
     // Issue 9, writes seen from other processes: asks pcscd (SCardStatus, no
-    // APDU) whether someone reset the card, and reconnects if so.
+    // APDU) whether someone reset the card, and reconnects if so; a handle
+    // released while idle is connected again (no APDU either).
     void probeReset();
     // True once after the card may have been changed by someone else: a reset
     // we did not ask for (SCARD_W_RESET_CARD not after our own
