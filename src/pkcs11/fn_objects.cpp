@@ -53,7 +53,8 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, 
     return guarded(TESSERA_CALL("C_FindObjectsInit", hSession, pTemplate, ulCount), [&] {
         auto s = Module::sessionCall(hSession);
         checkTemplate(pTemplate, ulCount);
-        s->slot->ensureObjects(s->token); // before the session lock: card I/O
+        s->slot->recheckObjects(s->token); // issue 9: written by another process?
+        s->slot->ensureObjects(s->token);  // before the session lock: card I/O
         const bool userLoggedIn = seesPrivate(*s);
         std::scoped_lock lock(s->mutex);
         if (s->find) failRv(CKR_OPERATION_ACTIVE, "an object search is already active in the session");

@@ -226,7 +226,10 @@ int refreshKeyObjects(Session& session, ByteView id, const std::optional<drivers
     auto list = std::make_shared<ObjectList>();
     if (const auto old = token.objects()) list->assign(old->begin(), old->end());
     std::erase_if(*list, [&](const ObjectPtr& o) { return o->keyIndex == index; });
-    // issue 8 cache: invalidate (the persistent cache of this token's public data is stale now)
+    // The persistent cache entry of this card is stale now: dropped, so the
+    // next process reads the keys from the card (and stores them again).
+    if (session.slot->cache && !token.model.identity.empty())
+        session.slot->cache->invalidate(token.card->driverName(), token.model.identity);
     if (key) {
         drivers::TokenModel one;
         one.keys.push_back(keys[static_cast<std::size_t>(index)]);

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <thread>
+#include <utility>
 
 #include "common/log.hpp"
 
@@ -54,6 +55,8 @@ void PcscChannel::ensureConnected()
     if (states[0].eventCounter() != eventCounter_)
         fail(Errc::deviceRemoved, "another card was inserted in " + reader_ + " while idle");
     connect();
+    ownReset_ = false;
+    outsideChange_ = true; // others had the card meanwhile (an exclusive writer, say)
     log::write(log::Level::calls, "reconnected to " + reader_ + " after idle release");
 }
 
@@ -87,6 +90,17 @@ void PcscChannel::endTransaction(bool reset)
 {
     if (!connected_) return;
     handle_->endTransaction(reset ? pcsc::Disposition::reset : pcsc::Disposition::leave);
+    if (!reset) return;
+    // pcscd reports our own reset to our handle too. Reconnecting at once (no
+    // APDU) means a later SCARD_W_RESET_CARD is someone else's; if that
+    // fails, the next call meets the reset and reconnect() knows it was ours.
+    ownReset_ = true;
+    try {
+        handle_->reconnect(pcsc::Disposition::leave);
+        atr_ = handle_->atr();
+        ownReset_ = false;
+    } catch (const Error&) {
+    }
 }
 
 void PcscChannel::reconnect()
@@ -97,6 +111,25 @@ void PcscChannel::reconnect()
     }
     handle_->reconnect(pcsc::Disposition::leave);
     atr_ = handle_->atr();
+    // Our own reset is reported to our handle too; any other is someone
+    // else's (an admin tool's write ends with one: yubico-piv-tool, Tessera).
+    if (!std::exchange(ownReset_, false)) outsideChange_ = true;
+}
+
+void PcscChannel::probeReset()
+{
+    if (!connected_) {
+        // Released while idle: anyone may have written meanwhile, with or
+        // without a reset we could see. ensureConnected() says so.
+        ensureConnected();
+        return;
+    }
+    try {
+        (void)handle_->atr(); // SCardStatus: SCARD_W_RESET_CARD after a reset
+    } catch (const Error& e) {
+        if (e.code() != Errc::cardReset) throw;
+        reconnect();
+    }
 }
 
 } // namespace tessera::pkcs11

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "apdu/channel.hpp"
 #include "pcsc/part10.hpp"
@@ -38,6 +39,14 @@ public:
     // Idle: SCardDisconnect(SCARD_LEAVE_CARD); the next transaction connects again.
     void release();
     bool connected() const { return connected_; }
+    // Issue 9, writes seen from other processes: asks pcscd (SCardStatus, no
+    // APDU) whether someone reset the card, and reconnects if so; a handle
+    // released while idle is connected again (no APDU either).
+    void probeReset();
+    // True once after the card may have been changed by someone else: a reset
+    // we did not ask for (SCARD_W_RESET_CARD not after our own
+    // SCARD_RESET_CARD), or a new connection after an idle release.
+    bool takeOutsideChange() { return std::exchange(outsideChange_, false); }
 
 private:
     SensitiveBytes transmitRaw(ByteView command) override;
@@ -52,6 +61,8 @@ private:
     std::atomic<bool> connected_{false};
     apdu::TransmitOptions options_;
     Bytes atr_;
+    bool ownReset_ = false;      // we ended a transaction with SCARD_RESET_CARD
+    bool outsideChange_ = false; // see takeOutsideChange(); under the slot's ioMutex
     bool featuresKnown_ = false;
     pcsc::ReaderFeatures features_;
     std::optional<pcsc::PinProperties> pinProperties_;

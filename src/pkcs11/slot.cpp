@@ -125,6 +125,60 @@ void Slot::ensureObjects(const TokenPtr& token)
     });
 }
 
+void Slot::recheckObjects(const TokenPtr& token)
+{
+    if (!token->objectsLoaded()) return; // ensureObjects reads them (and checks a cache entry)
+    withCard(token, [&](apdu::Channel& channel, drivers::Card& card) {
+        token->channel->probeReset();
+        if (!token->channel->takeOutsideChange()) return;
+        drivers::TokenModel model = modelOf(token);
+        {
+            apdu::Transaction tx(channel);
+            card.select();
+            bool current = false;
+            try {
+                current = card.cachedKeysCurrent(model, model.keys, card.cacheStamp());
+            } catch (const Error& e) {
+                if (e.code() != Errc::malformedResponse) throw;
+            }
+            if (current) return;
+            // The full read: the driver's own state (OpenPGP application
+            // data) may be as old as the keys.
+            model.keys = card.readToken().keys;
+            if (cache && !model.identity.empty())
+                cache->store(card.driverName(), model.identity, CacheEntry{model.keys, card.cacheStamp()});
+        }
+        log::write(log::Level::calls,
+                   "token '" + model.label + "': keys changed by another application; objects rebuilt");
+        std::scoped_lock lock(stateMutex);
+        replaceKeys(*token, std::move(model.keys));
+    });
+}
+
+// Caller holds stateMutex. Objects of a key that is the same at the same
+// index are kept (handles stay valid); the others are built anew.
+void Slot::replaceKeys(Token& token, std::vector<drivers::CardKey> keys)
+{
+    const auto old = token.objects();
+    const std::vector<drivers::CardKey> before = std::move(token.model.keys);
+    token.model.keys = std::move(keys);
+    auto list = std::make_shared<ObjectList>();
+    auto fresh = buildTokenObjects(token.model);
+    for (std::size_t i = 0; i < token.model.keys.size(); ++i) {
+        const bool same = i < before.size() && before[i] == token.model.keys[i];
+        if (same && old)
+            for (const auto& o : *old)
+                if (o->keyIndex == static_cast<int>(i)) list->push_back(o);
+        if (same && old) continue;
+        for (auto& o : fresh)
+            if (o->keyIndex == static_cast<int>(i)) {
+                o->handle = token.nextHandle();
+                list->push_back(o);
+            }
+    }
+    token.publishObjects(std::move(list));
+}
+
 drivers::TokenModel Slot::modelOf(const TokenPtr& token)
 {
     std::scoped_lock lock(stateMutex);

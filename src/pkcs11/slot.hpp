@@ -96,6 +96,13 @@ public:
     // identity only (card I/O under ioMutex, once per token). Callers: the
     // object search and the mechanism list, the first things that need keys.
     void ensureObjects(const TokenPtr& token);
+    // Issue 9, writes by other processes: when the card was reset by someone
+    // else or given up while idle since we last looked (PcscChannel::
+    // takeOutsideChange; SCardStatus, no APDU), asks the driver's cheap check
+    // (Card::cachedKeysCurrent against the keys we hold) and, if the keys
+    // changed, reads them again and publishes new objects; objects of
+    // unchanged keys keep their handles. Called by C_FindObjectsInit.
+    void recheckObjects(const TokenPtr& token);
     // A copy of the token's model taken under stateMutex (keys and PIN
     // counters change under it).
     drivers::TokenModel modelOf(const TokenPtr& token);
@@ -130,6 +137,7 @@ private:
     void checkUsable(const TokenPtr& token);
     void applySerialRule(const drivers::Registry& registry, Token& token);
     void buildObjects(Token& token);
+    void replaceKeys(Token& token, std::vector<drivers::CardKey> keys);
     void handleCardError(const TokenPtr& token, const Error& e);
     CK_SLOT_ID id_;
     std::string reader_;

@@ -50,9 +50,9 @@ public:
     std::optional<CacheEntry> load(const std::string& driver, ByteView identity) const;
     // Best effort: a failure is logged, never thrown.
     void store(const std::string& driver, ByteView identity, const CacheEntry& entry) const noexcept;
-    // Forgets a card's entry. For writes through Tessera (issue 9: objects
-    // created, destroyed or keys generated on the card), which must call it
-    // before the next process could read the old entry; nothing calls it yet.
+    // Forgets a card's entry. Called after every write through Tessera
+    // (key_admin.cpp refreshKeyObjects: certificates written or deleted, keys
+    // generated or imported), so the next process reads the card again.
     void invalidate(const std::string& driver, ByteView identity) const noexcept;
 
 private:
