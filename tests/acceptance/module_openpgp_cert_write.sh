@@ -29,17 +29,6 @@ so() { p11 --login --login-type so --so-pin 12345678 "$@"; }
 state_cert() { awk -v i="$1" '$1 == "cert" && $2 == i { print $3; exit }' "$OPENPGP_STATE"; }
 pw3_tries() { awk '$1 == "pw3" { print $3; exit }' "$OPENPGP_STATE"; }
 hex_of() { od -An -tx1 -v "$1" | tr -d ' \n' | tr 'a-f' 'A-F'; }
-expect_rv() { # RV DESCRIPTION COMMAND... : COMMAND fails with RV
-    local rv=$1 what=$2
-    shift 2
-    if "$@" >"$work/rv.out" 2>&1; then
-        fail "$what: succeeded"
-    elif grep -q "$rv" "$work/rv.out"; then
-        pass "$what: $rv"
-    else
-        fail "$what: not $rv"; sed 's/^/       /' "$work/rv.out"
-    fi
-}
 # make_cert ID : a certificate (throwaway CA) for our public key ID -> $work/certID.der
 make_cert() {
     spki_of "$1" "$work/pub$1.der" || return 1

@@ -26,17 +26,6 @@ p11() { pkcs11-tool --module "$TESSERA_MODULE" --slot "$slot" "$@"; }
 login_ok() { p11 --login --pin "$1" -O >/dev/null 2>&1; }
 pw_tries() { awk -v k="$1" '$1 == k { print $3; exit }' "$OPENPGP_STATE"; } # "pw1 HEX TRIES MAX"
 flags() { pkcs11-tool --module "$TESSERA_MODULE" --slot "$slot" -T 2>&1; }
-expect_rv() { # RV DESCRIPTION COMMAND... : COMMAND fails with RV
-    local rv=$1 what=$2
-    shift 2
-    if "$@" >"$work/rv.out" 2>&1; then
-        fail "$what: succeeded"
-    elif grep -q "$rv" "$work/rv.out"; then
-        pass "$what: $rv"
-    else
-        fail "$what: not $rv"; sed 's/^/       /' "$work/rv.out"
-    fi
-}
 printf 'signed after a PIN change\n' >"$work/data"
 spki_of 03 "$work/pub03.der" || die "no public key 03"
 signs_with() { # PIN : key 03 signs with PIN (a fresh login), and OpenSSL verifies it

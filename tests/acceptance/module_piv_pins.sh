@@ -22,17 +22,6 @@ slot=$(slot_for_module "$TESSERA_MODULE") || die "no PIV slot"
 p11() { pkcs11-tool --module "$TESSERA_MODULE" --slot "$slot" "$@"; }
 login_ok() { p11 --login --pin "$1" -O >/dev/null 2>&1; }
 # expect_rv RV DESCRIPTION COMMAND... : COMMAND fails with RV
-expect_rv() {
-    local rv=$1 what=$2
-    shift 2
-    if "$@" >"$work/rv.out" 2>&1; then
-        fail "$what: succeeded"
-    elif grep -q "$rv" "$work/rv.out"; then
-        pass "$what: $rv"
-    else
-        fail "$what: not $rv"; sed 's/^/       /' "$work/rv.out"
-    fi
-}
 
 echo "-- --change-pin (public session)"
 check "change PIN 123456 -> 654321" p11 --change-pin --pin 123456 --new-pin 654321

@@ -1,26 +1,12 @@
 # shellcheck shell=bash disable=SC2154 # $work, $slot, check/pass/fail come from ride/lib.sh
 # Helpers of the PIN-pad acceptance tests (tests/acceptance/module_pinpad_*.sh,
 # sandbox `--pinpad`): type on the virtual keypad, read the card's retry
-# counter from outside, and expect a CK_RV.
+# counter from outside (expect_rv is ride/lib.sh's).
 PINPAD_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 keypad() { "$TESSERA_ROOT_DIR/scripts/vcard-ctl" keypad "$PINPAD_KIND" "$@"; }
 pending() { keypad --pending; }
 pin_status() { /usr/bin/python3 "$PINPAD_LIB/pin_status.py" "$PINPAD_READER" "$PINPAD_KIND"; }
-
-# expect_rv RV DESCRIPTION COMMAND... : COMMAND fails and says RV
-expect_rv() {
-    local rv=$1 what=$2
-    shift 2
-    if "$@" >"$work/rv.out" 2>&1; then
-        fail "$what: succeeded"
-    elif grep -q "$rv" "$work/rv.out"; then
-        pass "$what: $rv"
-    else
-        fail "$what: not $rv"
-        sed 's/^/       /' "$work/rv.out"
-    fi
-}
 
 # expect_eq WANT GOT DESCRIPTION
 expect_eq() {

@@ -17,6 +17,19 @@ failures=0
 pass() { echo "ok   - $*"; }
 fail() { echo "FAIL - $*"; failures=$((failures + 1)); }
 die() { echo "FAIL - $*"; echo "$TEST_NAME: aborted"; exit 1; }
+# expect_rv RV DESCRIPTION COMMAND... : COMMAND fails and its output names RV
+# (a CKR_ name). hostile_lib.bash has its own expect_rv over recorded runs.
+expect_rv() {
+    local rv=$1 what=$2
+    shift 2
+    if "$@" >"$work/rv.out" 2>&1; then
+        fail "$what: succeeded"
+    elif grep -q "$rv" "$work/rv.out"; then
+        pass "$what: $rv"
+    else
+        fail "$what: not $rv"; sed 's/^/       /' "$work/rv.out"
+    fi
+}
 
 # require TOOL... : a missing tool is a failure, never a skip
 require() {
